@@ -1,0 +1,1 @@
+"""Kömekshi: a bilingual (Kazakh/Russian) citizen-service assistant built on Rasa."""

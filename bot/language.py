@@ -1,0 +1,131 @@
+"""Tell Kazakh from Russian in what citizens really type.
+
+Citizens write Kazakh in Cyrillic, in the official Latin alphabets (2018 and 2021) and in
+informal ASCII ("qalai", "kezekke"); Russian in Cyrillic and in transliteration
+("kak poluchit"); and often mix both. The detector folds every script to Cyrillic, counts the
+letters only Kazakh has, and asks lingua (a statistical detector restricted to the two
+languages) for the rest. A message with no letters, or too close to call, yields no language,
+so the conversation keeps the one it has.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from lingua import Language, LanguageDetector, LanguageDetectorBuilder
+
+Lang = Literal["kk", "ru"]
+Script = Literal["cyrillic", "latin", "mixed", "none"]
+
+LANGUAGES: tuple[Lang, ...] = ("kk", "ru")
+
+# Letters of the Kazakh Cyrillic alphabet that Russian does not have.
+KAZAKH_CYRILLIC = frozenset("әғқңөұүһі")
+# Letters of the 2018 and 2021 Kazakh Latin alphabets, and the informal "q", that a Russian
+# transliteration never uses.
+KAZAKH_LATIN = frozenset("äğöüūñşıáǵńóúýq")
+
+# Latin to Cyrillic, longest sequences first; ambiguous letters go to their Russian reading,
+# which lingua then weighs against the Kazakh markers.
+_DIGRAPHS = (
+    ("shch", "щ"),
+    ("sh", "ш"),
+    ("ch", "ч"),
+    ("zh", "ж"),
+    ("kh", "х"),
+    ("ts", "ц"),
+    ("ya", "я"),
+    ("yu", "ю"),
+    ("yo", "ё"),
+)
+_LETTERS = str.maketrans(
+    {
+        "a": "а", "b": "б", "c": "с", "d": "д", "e": "е", "f": "ф", "g": "г", "h": "х",
+        "i": "и", "j": "ж", "k": "к", "l": "л", "m": "м", "n": "н", "o": "о", "p": "п",
+        "q": "қ", "r": "р", "s": "с", "t": "т", "u": "у", "v": "в", "w": "у", "x": "х",
+        "y": "ы", "z": "з", "'": "ь",
+        "ä": "ә", "á": "ә", "ğ": "ғ", "ǵ": "ғ", "ö": "ө", "ó": "ө", "ü": "ү", "ý": "ү",
+        "ū": "ұ", "ú": "ұ", "ñ": "ң", "ń": "ң", "ş": "ш", "ç": "ч", "ı": "ы", "ī": "и",
+    }
+)  # fmt: skip
+
+# Frequent Kazakh words that survive being typed without Kazakh letters ("salemetsiz be",
+# "kerek", "ushin"), as they read once folded to Cyrillic. Russian has none of them.
+KAZAKH_WORDS = frozenset(
+    "бе ба ма ме па пе керек калай кайда кандай канша кашан ушин туралы жане сиз сизге "
+    "сен салем салеметсиз салеметсизбе рахмет жок болады аламын бала баланын "
+    "жеке куалик куаликти тиркеу ашу мен келеди кызмет комек".split()
+)
+
+_CYRILLIC = re.compile(r"[а-яёәғқңөұүһі]", re.IGNORECASE)
+_LATIN = re.compile(r"[a-zäáğǵöóüýūúñńşçıī]", re.IGNORECASE)
+
+# Below this confidence (after the Kazakh-letter evidence) the message is too close to call,
+# and the conversation keeps its language. One word with no Kazakh letter ("оператор", "ok")
+# is shared by both languages more often than not, so it must be far more certain.
+MIN_CONFIDENCE = 0.7
+MIN_CONFIDENCE_ONE_WORD = 0.9
+
+
+@dataclass(frozen=True)
+class Detection:
+    """The outcome for one message: the language (None when undecided) and why."""
+
+    language: Lang | None
+    confidence: float
+    script: Script
+
+
+def script_of(text: str) -> Script:
+    """Which alphabet(s) a message is written in."""
+    cyrillic = len(_CYRILLIC.findall(text))
+    latin = len(_LATIN.findall(text))
+    if not cyrillic and not latin:
+        return "none"
+    if cyrillic and latin:
+        smaller, larger = sorted((cyrillic, latin))
+        if smaller / larger >= 0.2:
+            return "mixed"
+    return "cyrillic" if cyrillic >= latin else "latin"
+
+
+def to_cyrillic(text: str) -> str:
+    """Fold Latin-script Kazakh or Russian into Cyrillic, leaving Cyrillic as it is."""
+    folded = text.lower()
+    for latin, cyrillic in _DIGRAPHS:
+        folded = folded.replace(latin, cyrillic)
+    return folded.translate(_LETTERS)
+
+
+@lru_cache(maxsize=1)
+def _lingua() -> LanguageDetector:
+    return (
+        LanguageDetectorBuilder.from_languages(Language.KAZAKH, Language.RUSSIAN)
+        .with_preloaded_language_models()
+        .build()
+    )
+
+
+def detect(text: str) -> Detection:
+    """Detect the language of one message."""
+    script = script_of(text)
+    if script == "none":
+        return Detection(None, 0.0, script)
+    lowered = text.lower()
+    folded = to_cyrillic(lowered)
+    markers = sum(ch in KAZAKH_CYRILLIC or ch in KAZAKH_LATIN for ch in lowered)
+    markers += sum(word in KAZAKH_WORDS for word in re.findall(r"\w+", folded))
+    kazakh = _lingua().compute_language_confidence(folded, Language.KAZAKH)
+    # Every letter or word only Kazakh has is strong evidence; a word or two of Russian
+    # inside Kazakh (code-switching) does not outweigh it.
+    if markers:
+        kazakh = max(kazakh, min(1.0, 0.75 + 0.1 * markers))
+    threshold = MIN_CONFIDENCE if markers or len(text.split()) > 1 else MIN_CONFIDENCE_ONE_WORD
+    if kazakh >= threshold:
+        return Detection("kk", round(kazakh, 3), script)
+    if 1.0 - kazakh >= threshold:
+        return Detection("ru", round(1.0 - kazakh, 3), script)
+    return Detection(None, round(max(kazakh, 1.0 - kazakh), 3), script)

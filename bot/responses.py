@@ -1,0 +1,40 @@
+"""Citizen-facing sentences, read from the responses of `domain.yml`.
+
+Rasa renders most replies itself; the Telegram bridge (when Rasa is down, for stickers, for
+operator relays) and the actions (for pieces of a register answer) need the same sentences,
+so they read them from the same file instead of keeping a second copy in code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.language import Lang
+
+Responses = Mapping[str, list[dict[str, Any]]]
+
+
+def load(domain_path: Path = Path("domain.yml")) -> Responses:
+    """The `responses` section of a domain file."""
+    with domain_path.open(encoding="utf-8") as file:
+        responses: Responses = yaml.safe_load(file)["responses"]
+    return responses
+
+
+def variation(responses: Responses, name: str, language: Lang) -> dict[str, Any]:
+    """The variation of a response whose `language` slot condition matches."""
+    for candidate in responses[name]:
+        for condition in candidate.get("condition", []):
+            if condition.get("name") == "language" and condition.get("value") == language:
+                return candidate
+    raise KeyError(f"response {name} has no {language} variation")
+
+
+def text(responses: Responses, name: str, language: Lang, **values: Any) -> str:
+    """The text of a response in one language, with its {placeholders} filled in."""
+    template: str = variation(responses, name, language)["text"]
+    return template.format(**values) if values else template

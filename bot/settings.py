@@ -1,0 +1,99 @@
+"""Every setting of Kömekshi, read from the environment (defaults as in `.env.example`)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from bot.language import Lang
+
+DEV_TOKEN = "000000:komekshi-local-emulator"
+TELEGRAM_CLOUD = "https://api.telegram.org"
+
+
+@dataclass(frozen=True)
+class Settings:
+    telegram_bot_token: str
+    telegram_api_url: str
+    emulator_port: int
+    operators_chat_id: int
+    operator_ids: frozenset[int]
+    operator_language: Lang
+    redis_url: str
+    embedded_redis_port: int
+    rasa_url: str
+    action_server_url: str
+    embedding_model: Path
+    log_level: str
+
+    @property
+    def uses_emulator(self) -> bool:
+        """No token: run against the local Bot API emulator instead of Telegram."""
+        return not self.telegram_bot_token or self.telegram_bot_token == DEV_TOKEN
+
+    @property
+    def bot_token(self) -> str:
+        return self.telegram_bot_token or DEV_TOKEN
+
+    @property
+    def bot_api_url(self) -> str:
+        if self.telegram_api_url:
+            return self.telegram_api_url.rstrip("/")
+        if self.uses_emulator:
+            return f"http://127.0.0.1:{self.emulator_port}"
+        return TELEGRAM_CLOUD
+
+    @property
+    def action_server_port(self) -> int:
+        return urlparse(self.action_server_url).port or 5055
+
+    @property
+    def rasa_port(self) -> int:
+        return urlparse(self.rasa_url).port or 5005
+
+
+def _ids(raw: str) -> frozenset[int]:
+    return frozenset(int(part) for part in raw.replace(" ", "").split(",") if part)
+
+
+def read_dotenv(path: Path = Path(".env")) -> dict[str, str]:
+    """The settings of a `.env` file (KEY=value lines), to sit under the real environment."""
+    if not path.exists():
+        return {}
+    values = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        key, sep, value = line.strip().partition("=")
+        if sep and key and not key.startswith("#"):
+            values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+def load(environ: Mapping[str, str] = os.environ) -> Settings:
+    """Settings from the environment; a malformed value stops start-up with its name."""
+
+    def _env(name: str, default: str) -> str:
+        return environ.get(name, "").strip() or default
+
+    try:
+        operator_language = _env("OPERATOR_LANGUAGE", "ru")
+        if operator_language not in ("kk", "ru"):
+            raise ValueError(f"OPERATOR_LANGUAGE must be kk or ru, not {operator_language!r}")
+        return Settings(
+            telegram_bot_token=_env("TELEGRAM_BOT_TOKEN", ""),
+            telegram_api_url=_env("TELEGRAM_API_URL", ""),
+            emulator_port=int(_env("EMULATOR_PORT", "9000")),
+            operators_chat_id=int(_env("OPERATORS_CHAT_ID", "-1001")),
+            operator_ids=_ids(_env("OPERATOR_IDS", "1001")),
+            operator_language=operator_language,  # type: ignore[arg-type]
+            redis_url=_env("REDIS_URL", ""),
+            embedded_redis_port=int(_env("EMBEDDED_REDIS_PORT", "6390")),
+            rasa_url=_env("RASA_URL", "http://localhost:5005").rstrip("/"),
+            action_server_url=_env("ACTION_SERVER_URL", "http://localhost:5055/webhook"),
+            embedding_model=Path(_env("EMBEDDING_MODEL", "models/multilingual-e5-small")),
+            log_level=_env("LOG_LEVEL", "INFO").upper(),
+        )
+    except ValueError as error:
+        raise SystemExit(f"Invalid setting: {error}") from error

