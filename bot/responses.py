@@ -34,7 +34,7 @@ def variation(responses: Responses, name: str, language: Lang) -> dict[str, Any]
     raise KeyError(f"response {name} has no {language} variation")
 
 
-def text(responses: Responses, name: str, language: Lang, **values: Any) -> str:
+def text(responses: Responses, name: str, language: Lang, /, **values: Any) -> str:
     """The text of a response in one language, with its {placeholders} filled in."""
     template: str = variation(responses, name, language)["text"]
     return template.format(**values) if values else template

@@ -258,7 +258,7 @@ class Bridge:
             log.exception("Could not send a message to chat %s", chat_id)
             return None
 
-    async def say(self, chat_id: int, response: str, language: Lang, **values: Any) -> None:
+    async def say(self, chat_id: int, response: str, language: Lang, /, **values: Any) -> None:
         await self.send(chat_id, responses.text(self.texts, response, language, **values))
 
     async def operators_say(
