@@ -14,6 +14,9 @@ import redis
 from bot.stack import free_port, redis_server_binary
 
 ROOT = Path(__file__).resolve().parent.parent
+# The trained model under test: `make test` trains models/komekshi.tar.gz first; another path
+# can be given to test a model trained elsewhere.
+MODEL = Path(os.environ.get("KOMEKSHI_TEST_MODEL", ROOT / "models" / "komekshi.tar.gz"))
 
 
 @pytest.fixture(scope="session")

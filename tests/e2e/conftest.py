@@ -11,9 +11,8 @@ import pytest
 from bot.emulator import EmulatorClient
 from bot.settings import DEV_TOKEN
 from bot.stack import Stack, free_port
-from tests.conftest import ROOT
+from tests.conftest import MODEL
 
-MODEL = ROOT / "models" / "komekshi.tar.gz"
 OPERATORS_CHAT = -1001
 OPERATOR_IDS = (1001, 1002)
 

@@ -11,9 +11,7 @@ import httpx
 import pytest
 
 from bot.stack import Stack, free_port
-from tests.conftest import ROOT
-
-MODEL = ROOT / "models" / "komekshi.tar.gz"
+from tests.conftest import MODEL
 
 Chat = Callable[[str, str], list[dict[str, Any]]]
 
