@@ -10,7 +10,9 @@ INSTALLED := $(VENV)/.installed
 EMBEDDING_MODEL ?= models/multilingual-e5-small
 EMBEDDING := $(EMBEDDING_MODEL)/modules.json
 MODEL := models/komekshi.tar.gz
-TRAINING_INPUTS := config.yml domain.yml $(wildcard nlu_data/*.yml) $(wildcard bot/components/*.py)
+REGISTER_NLU := nlu_data/register.yml
+TRAINING_INPUTS := config.yml domain.yml $(REGISTER_NLU) $(wildcard nlu_data/*.yml) \
+  $(wildcard bot/components/*.py)
 
 export RASA_TELEMETRY_ENABLED := false
 export HF_HUB_OFFLINE := 1
@@ -60,6 +62,11 @@ $(INSTALLED): requirements.lock pyproject.toml emulator/package-lock.json
 $(EMBEDDING): $(INSTALLED)
 	$(PY) -m bot.embedding build --out $(EMBEDDING_MODEL)
 
+# Every service's names, as training examples: an editor's new service is understood after
+# the next `make train`. A register error stops here, naming the file and the service.
+$(REGISTER_NLU): $(INSTALLED) $(wildcard register/*.yml) bot/register.py
+	$(PY) -m bot.register nlu > $@.tmp && mv $@.tmp $@
+
 # Rasa skips training itself when nothing changed; make skips even starting it.
 $(MODEL): $(INSTALLED) $(EMBEDDING) $(TRAINING_INPUTS)
 	$(RASA) train --data nlu_data --domain domain.yml --config config.yml \
@@ -74,7 +81,8 @@ run: install train
 test: install train
 	$(PY) -m pytest tests/bot tests/actions tests/integration tests/e2e
 
-validate: $(INSTALLED)
+validate: $(INSTALLED) $(REGISTER_NLU)
+	$(PY) -m bot.register check
 	$(RASA) data validate --data nlu_data --domain domain.yml --config config.yml
 
 lint: $(INSTALLED)

@@ -1,16 +1,16 @@
-"""Answer questions about a public service from the register."""
+"""Answer questions about public services and life situations from the register."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import responses
 from bot.language import Lang
-from bot.register import Match, Register, Service
+from bot.register import GuideStep, LifeSituation, Match, Register, Service
 
 REGISTER = Register.load()
 
@@ -18,18 +18,38 @@ REGISTER = Register.load()
 # instead of getting an answer about a service they may not have meant.
 AMBIGUITY_MARGIN = 0.1
 
+# A follow-up question asks for one fact: the intent names the response and the card value.
+FACTS = {
+    "ask_documents": ("utter_service_documents", "documents"),
+    "ask_fee": ("utter_service_fee", "fee"),
+    "ask_time": ("utter_service_time", "processing_time"),
+    "ask_where": ("utter_service_where", "where"),
+}
+
+
+def _language(tracker: Tracker) -> Lang:
+    language: Lang = tracker.get_slot("language") or "kk"
+    return language
+
 
 class ActionAnswerService(Action):
+    """A service card, or one fact of it for a follow-up question."""
+
     def name(self) -> str:
         return "action_answer_service"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        language: Lang = tracker.get_slot("language") or "kk"
+        language = _language(tracker)
+        intent = tracker.latest_message.get("intent", {}).get("name")
         matches = _find(tracker)
+        if not matches and intent in FACTS:
+            previous = REGISTER.get(tracker.get_slot("current_service") or "")
+            matches = [Match(previous, 1.0)] if previous else []
         if not matches:
-            dispatcher.utter_message(response="utter_service_not_found")
+            response = "utter_service_which" if intent in FACTS else "utter_service_not_found"
+            dispatcher.utter_message(response=response)
             return [SlotSet("service_ids", [])]
         close = [m for m in matches if m.score >= matches[0].score - AMBIGUITY_MARGIN]
         if len(close) > 1:
@@ -39,10 +59,109 @@ class ActionAnswerService(Action):
             )
             return [SlotSet("service_ids", [])]
         service = matches[0].service
+        values = _card(service, language, domain["responses"])
+        if intent in FACTS:
+            response, field = FACTS[intent]
+            dispatcher.utter_message(response=response, value=values[field], **values)
+        else:
+            dispatcher.utter_message(response="utter_service_card", **values)
+        return [SlotSet("service_ids", [service.id]), SlotSet("current_service", service.id)]
+
+
+class ActionLifeSituation(Action):
+    """The services of a life situation, or its step-by-step guide where it has one."""
+
+    def name(self) -> str:
+        return "action_life_situation"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        language = _language(tracker)
+        chosen = next(tracker.get_latest_entity_values("life_situation"), None)
+        situation = REGISTER.situation(chosen) if chosen else None
+        situation = situation or REGISTER.find_situation(tracker.latest_message.get("text", ""))
+        if situation is None:
+            dispatcher.utter_message(
+                response="utter_life_situation_choose",
+                buttons=[_situation_choice(s, language) for s in REGISTER.situations],
+            )
+            return []
+        if situation.guide:
+            dispatcher.utter_message(response="utter_guide_start", name=situation.name[language])
+            return [
+                SlotSet("guide", situation.id),
+                SlotSet("guide_step", 0),
+                SlotSet("guide_answer", None),
+                FollowupAction("guide_form"),
+            ]
+        services = REGISTER.services_of(situation.id)
         dispatcher.utter_message(
-            response="utter_service_card", **_card(service, language, domain["responses"])
+            response="utter_life_situation_services" if services else "utter_life_situation_empty",
+            name=situation.name[language],
+            buttons=[_choice(s, language) for s in services],
         )
-        return [SlotSet("service_ids", [service.id])]
+        return []
+
+
+class ActionAskGuideAnswer(Action):
+    """Ask the question of the guide's current step, with yes/no buttons."""
+
+    def name(self) -> str:
+        return "action_ask_guide_answer"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        language = _language(tracker)
+        step = _current_step(tracker)
+        if step is None:
+            return [ActiveLoop(None)]
+        yes, no = ("Иә", "Жоқ") if language == "kk" else ("Да", "Нет")
+        dispatcher.utter_message(
+            text=step.question[language],
+            buttons=[{"title": yes, "payload": "/affirm"}, {"title": no, "payload": "/deny"}],
+        )
+        return []
+
+
+class ValidateGuideForm(FormValidationAction):
+    """Walk the guide: a step not yet done gets its service card, then the next question."""
+
+    def name(self) -> str:
+        return "validate_guide_form"
+
+    async def validate_guide_answer(
+        self,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> dict[str, Any]:
+        language = _language(tracker)
+        step = _current_step(tracker)
+        if step is None:
+            return {"guide_answer": "done"}
+        service = REGISTER.get(step.service)
+        if value == "no" and service:
+            dispatcher.utter_message(
+                response="utter_service_card", **_card(service, language, domain["responses"])
+            )
+        elif value == "yes":
+            dispatcher.utter_message(response="utter_guide_step_done")
+        next_step = int(tracker.get_slot("guide_step") or 0) + 1
+        situation = REGISTER.situation(tracker.get_slot("guide") or "")
+        if situation and next_step < len(situation.guide):
+            return {"guide_step": next_step, "guide_answer": None}
+        return {"guide_step": next_step, "guide_answer": "done"}
+
+
+def _current_step(tracker: Tracker) -> GuideStep | None:
+    situation = REGISTER.situation(tracker.get_slot("guide") or "")
+    index = int(tracker.get_slot("guide_step") or 0)
+    if situation is None or index >= len(situation.guide):
+        return None
+    return situation.guide[index]
 
 
 def _find(tracker: Tracker) -> list[Match]:
@@ -58,6 +177,13 @@ def _choice(service: Service, language: Lang) -> dict[str, str]:
     return {
         "title": service.name[language],
         "payload": f'/ask_service{{"service": "{service.id}"}}',
+    }
+
+
+def _situation_choice(situation: LifeSituation, language: Lang) -> dict[str, str]:
+    return {
+        "title": situation.name[language],
+        "payload": f'/ask_life_situation{{"life_situation": "{situation.id}"}}',
     }
 
 

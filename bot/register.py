@@ -9,8 +9,10 @@ Kazakh suffixes and Latin-script spellings of both languages.
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import os
+import sys
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +26,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from bot.language import LANGUAGES, Lang, to_cyrillic
 
 SCHEMA_PATH = Path(__file__).with_name("register_schema.yml")
+SITUATIONS_SCHEMA_PATH = Path(__file__).with_name("life_situations_schema.yml")
+SITUATIONS_FILE = "life_situations.yml"
 DEFAULT_PATH = Path(os.environ.get("REGISTER_PATH", "register"))
 
 # A query must share at least this much of its character n-grams (cosine of TF-IDF vectors)
@@ -66,25 +70,47 @@ class Service:
 
 
 @dataclass(frozen=True)
+class GuideStep:
+    service: str
+    question: dict[Lang, str]
+
+
+@dataclass(frozen=True)
+class LifeSituation:
+    """One of the nine life situations, and its step-by-step guide if it has one."""
+
+    id: str
+    name: dict[Lang, str]
+    keywords: dict[Lang, list[str]]
+    guide: list[GuideStep]
+
+    def phrases(self) -> list[str]:
+        return [
+            *(self.name[lang] for lang in LANGUAGES),
+            *(word for lang in LANGUAGES for word in self.keywords[lang]),
+        ]
+
+
+@dataclass(frozen=True)
 class Match:
     service: Service
     score: float
 
 
-def _schema() -> dict[str, Any]:
-    with SCHEMA_PATH.open(encoding="utf-8") as file:
-        schema: dict[str, Any] = yaml.safe_load(file)
-    return schema
+def _validator(path: Path) -> jsonschema.protocols.Validator:
+    with path.open(encoding="utf-8") as file:
+        return jsonschema.Draft202012Validator(yaml.safe_load(file))
 
 
-def _load_file(path: Path, validator: jsonschema.protocols.Validator) -> list[Service]:
+def _read(path: Path, validator: jsonschema.protocols.Validator, key: str) -> Any:
+    """A register file's data, checked against its schema; errors name file and entry."""
     try:
         with path.open(encoding="utf-8") as file:
             data = yaml.safe_load(file)
     except yaml.YAMLError as error:
         raise RegisterError(f"{path}: not valid YAML: {error}") from error
     # YAML reads 2026-11-23 as a date; the schema speaks JSON, where dates are strings.
-    for entry in (data or {}).get("services") or []:
+    for entry in (data or {}).get(key) or []:
         if isinstance(entry, dict) and isinstance(entry.get("checked_on"), dt.date):
             entry["checked_on"] = entry["checked_on"].isoformat()
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
@@ -93,6 +119,11 @@ def _load_file(path: Path, validator: jsonschema.protocols.Validator) -> list[Se
         where = "/".join(str(part) for part in first.absolute_path) or "(top level)"
         entry_id = _entry_id(data, list(first.absolute_path))
         raise RegisterError(f"{path}: {entry_id}{where}: {first.message}")
+    return data
+
+
+def _load_file(path: Path, validator: jsonschema.protocols.Validator) -> list[Service]:
+    data = _read(path, validator, "services")
     services = []
     for entry in data["services"]:
         try:
@@ -104,59 +135,156 @@ def _load_file(path: Path, validator: jsonschema.protocols.Validator) -> list[Se
 
 
 def _entry_id(data: Any, path: list[Any]) -> str:
-    """Name the service an error is in, so an editor finds it without counting entries."""
-    if len(path) >= 2 and path[0] == "services":
-        entry = data["services"][path[1]]
+    """Name the entry an error is in, so an editor finds it without counting entries."""
+    if len(path) >= 2 and path[0] in ("services", "life_situations"):
+        entry = data[path[0]][path[1]]
         if isinstance(entry, dict) and "id" in entry:
-            return f"service '{entry['id']}': "
+            kind = "service" if path[0] == "services" else "life situation"
+            return f"{kind} '{entry['id']}': "
     return ""
+
+
+def _load_situations(path: Path, services: dict[str, Service]) -> list[LifeSituation]:
+    data = _read(path, _validator(SITUATIONS_SCHEMA_PATH), "life_situations")
+    situations = []
+    for entry in data["life_situations"]:
+        guide = [GuideStep(**step) for step in entry.get("guide", [])]
+        missing = [step.service for step in guide if step.service not in services]
+        if missing:
+            raise RegisterError(
+                f"{path}: life situation '{entry['id']}': guide names services not in the "
+                f"register: {', '.join(missing)}"
+            )
+        situations.append(LifeSituation(**{**entry, "guide": guide}))
+    return situations
+
+
+class _PhraseIndex:
+    """Character n-gram similarity between a query and named things, in any script."""
+
+    def __init__(self, phrases: list[tuple[str, str]]) -> None:
+        self.owners = [owner for owner, _ in phrases]
+        self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True)
+        self.matrix = self.vectorizer.fit_transform([_normalise(text) for _, text in phrases])
+
+    def best(self, query: str) -> list[tuple[str, float]]:
+        """Owners scoring at least MIN_SCORE, best first, each once."""
+        scores = (self.matrix @ self.vectorizer.transform([_normalise(query)]).T).toarray()
+        ranked: dict[str, float] = {}
+        for index in np.argsort(-scores.ravel()):
+            score = float(scores.ravel()[index])
+            if score < MIN_SCORE:
+                break
+            ranked.setdefault(self.owners[index], round(score, 3))
+        return list(ranked.items())
 
 
 class Register:
     """All services of the register, searchable by id, name, synonym or life situation."""
 
-    def __init__(self, services: list[Service]) -> None:
+    def __init__(
+        self, services: list[Service], situations: list[LifeSituation] | None = None
+    ) -> None:
         ids = [service.id for service in services]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
             raise RegisterError(f"service ids used twice: {', '.join(duplicates)}")
         self.services = services
+        self.situations = situations or []
         self._by_id = {service.id: service for service in services}
 
     @classmethod
     def load(cls, path: Path = DEFAULT_PATH) -> Register:
-        """Load and validate every `*.yml` file of a register folder."""
-        files = sorted(path.glob("*.yml"))
+        """Load and validate every file of a register folder."""
+        files = sorted(f for f in path.glob("*.yml") if f.name != SITUATIONS_FILE)
         if not files:
             raise RegisterError(f"{path}: no register files (*.yml) found")
-        validator = jsonschema.Draft202012Validator(_schema())
-        return cls([service for file in files for service in _load_file(file, validator)])
+        validator = _validator(SCHEMA_PATH)
+        services = [service for file in files for service in _load_file(file, validator)]
+        situations_file = path / SITUATIONS_FILE
+        situations = (
+            _load_situations(situations_file, {s.id: s for s in services})
+            if situations_file.exists()
+            else []
+        )
+        return cls(services, situations)
 
     def get(self, service_id: str) -> Service | None:
         return self._by_id.get(service_id)
 
+    def situation(self, situation_id: str) -> LifeSituation | None:
+        return next((s for s in self.situations if s.id == situation_id), None)
+
+    def services_of(self, situation_id: str) -> list[Service]:
+        return [s for s in self.services if s.life_situation == situation_id]
+
     @cached_property
-    def _index(self) -> tuple[TfidfVectorizer, Any, list[Service]]:
-        owners = [service for service in self.services for _ in service.phrases()]
-        phrases = [_normalise(p) for service in self.services for p in service.phrases()]
-        vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True)
-        matrix = vectorizer.fit_transform(phrases)
-        return vectorizer, matrix, owners
+    def _services_index(self) -> _PhraseIndex:
+        return _PhraseIndex([(s.id, p) for s in self.services for p in s.phrases()])
+
+    @cached_property
+    def _situations_index(self) -> _PhraseIndex:
+        return _PhraseIndex([(s.id, p) for s in self.situations for p in s.phrases()])
 
     def search(self, query: str, limit: int = 3) -> list[Match]:
         """Services whose names or synonyms best match a citizen's words, best first."""
-        vectorizer, matrix, owners = self._index
-        scores = (matrix @ vectorizer.transform([_normalise(query)]).T).toarray().ravel()
-        best: dict[str, Match] = {}
-        for index in np.argsort(-scores):
-            score = float(scores[index])
-            if score < MIN_SCORE:
-                break
-            service = owners[index]
-            if service.id not in best:
-                best[service.id] = Match(service, round(score, 3))
-        return list(best.values())[:limit]
+        return [
+            Match(self._by_id[service_id], score)
+            for service_id, score in self._services_index.best(query)[:limit]
+        ]
+
+    def find_situation(self, query: str) -> LifeSituation | None:
+        """The life situation a citizen's words name, if any."""
+        if not self.situations:
+            return None
+        best = self._situations_index.best(query)
+        return self.situation(best[0][0]) if best else None
 
 
 def _normalise(text: str) -> str:
     return to_cyrillic(text.lower().replace("ё", "е"))
+
+
+def nlu_examples(register: Register, per_language: int = 3) -> str:
+    """Rasa NLU training data naming every service, generated from the register.
+
+    Citizens often just name the service ("ЖК ашу", "свидетельство о рождении"); the model
+    learns that such names are `ask_service` questions from the register itself, so a service
+    an editor adds is understood after the next `make train` without touching nlu_data.
+    """
+    examples = sorted(
+        {
+            phrase
+            for service in register.services
+            for language in LANGUAGES
+            for phrase in [service.name[language], *service.synonyms[language][:per_language]]
+        }
+    )
+    lines = [
+        "# Generated by `python -m bot.register nlu` from register/*.yml: do not edit.",
+        'version: "3.1"',
+        "nlu:",
+        "- intent: ask_service",
+        "  examples: |",
+        *(f"    - {example}" for example in examples),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Check the register, or export NLU data.")
+    parser.add_argument("command", choices=["check", "nlu"])
+    parser.add_argument("--path", type=Path, default=DEFAULT_PATH)
+    args = parser.parse_args()
+    try:
+        register = Register.load(args.path)
+    except RegisterError as error:
+        raise SystemExit(f"Register error: {error}") from error
+    if args.command == "nlu":
+        sys.stdout.write(nlu_examples(register))
+    else:
+        print(f"{len(register.services)} services, {len(register.situations)} life situations")
+
+
+if __name__ == "__main__":
+    main()

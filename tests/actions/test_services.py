@@ -56,8 +56,12 @@ async def test_a_service_card_in_the_citizens_language(
     assert message["checked_on"] == "23.11.2026"
     # The register does not know the document list: the answer must not invent one.
     assert unknown in message["documents"]
-    assert events == [{"event": "slot", "timestamp": None, "name": "service_ids",
-                       "value": ["id_card_replacement"]}]  # fmt: skip
+    assert events == [
+        {"event": "slot", "timestamp": None, "name": "service_ids",
+         "value": ["id_card_replacement"]},
+        {"event": "slot", "timestamp": None, "name": "current_service",
+         "value": "id_card_replacement"},
+    ]  # fmt: skip
 
 
 async def test_a_button_choice_answers_that_service() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.register import Register, RegisterError
+from bot.register import Register, RegisterError, nlu_examples
 from tests.conftest import ROOT
 
 REGISTER = Register.load(ROOT / "register")
@@ -102,3 +102,58 @@ def test_duplicate_ids_are_rejected(tmp_path: Path) -> None:
     )
     with pytest.raises(RegisterError, match="birth_registration"):
         Register.load(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("query", "situation"),
+    [
+        ("бала туды енді не істеу керек", "birth"),
+        ("у нас родился ребенок", "birth"),
+        ("balabaqsha kezegi", "kindergarten"),
+        ("скоро на пенсию", "retirement"),
+    ],
+)
+def test_life_situations_are_found_by_their_names(query: str, situation: str) -> None:
+    found = REGISTER.find_situation(query)
+    assert found is not None and found.id == situation
+
+
+def test_every_guide_step_is_a_service_of_the_register() -> None:
+    for situation in REGISTER.situations:
+        for step in situation.guide:
+            assert REGISTER.get(step.service) is not None
+            assert step.question["kk"].endswith("?") and step.question["ru"].endswith("?")
+
+
+def test_a_guide_naming_an_unknown_service_is_rejected(tmp_path: Path) -> None:
+    _write(tmp_path, _valid_entry())
+    situations = tmp_path / "life_situations.yml"
+    situations.write_text(
+        yaml.safe_dump(
+            {
+                "life_situations": [
+                    {
+                        "id": "birth",
+                        "name": {"kk": "Бала тууы", "ru": "Рождение ребёнка"},
+                        "keywords": {"kk": ["бала туды"], "ru": ["родился ребенок"]},
+                        "guide": [
+                            {"service": "no_such_service", "question": {"kk": "?", "ru": "?"}}
+                        ],
+                    }
+                ]
+            },
+            allow_unicode=True,
+        ),
+        "utf-8",
+    )
+    with pytest.raises(RegisterError, match="no_such_service") as error:
+        Register.load(tmp_path)
+    assert str(situations) in str(error.value)
+
+
+def test_nlu_examples_name_every_service() -> None:
+    text = nlu_examples(REGISTER)
+    assert "- intent: ask_service" in text
+    for service in REGISTER.services:
+        assert f"    - {service.name['kk']}\n" in text
+        assert f"    - {service.name['ru']}\n" in text

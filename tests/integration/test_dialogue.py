@@ -45,7 +45,8 @@ SERVICES = [
      "Замена удостоверения личности"),
     ("jeke kasipker bolyp qalai tirkelemin", "kk", "sole_proprietor_registration",
      "Жеке кәсіпкерді (ЖК) тіркеу"),
-    ("что нужно чтобы открыть ИП", "ru", "sole_proprietor_registration",
+    ("подскажите как зарегистрироваться индивидуальным предпринимателем", "ru",
+     "sole_proprietor_registration",
      "Регистрация индивидуального предпринимателя (ИП)"),
 ]  # fmt: skip
 

