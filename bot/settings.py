@@ -22,6 +22,9 @@ class Settings:
     operators_chat_id: int
     operator_ids: frozenset[int]
     operator_language: Lang
+    operators_config: Path
+    metrics_host: str
+    metrics_port: int
     redis_url: str
     embedded_redis_port: int
     rasa_url: str
@@ -45,6 +48,11 @@ class Settings:
         if self.uses_emulator:
             return f"http://127.0.0.1:{self.emulator_port}"
         return TELEGRAM_CLOUD
+
+    @property
+    def resolved_redis_url(self) -> str:
+        """REDIS_URL, or the embedded Redis that `make run` starts when it is empty."""
+        return self.redis_url or f"redis://127.0.0.1:{self.embedded_redis_port}/0"
 
     @property
     def action_server_port(self) -> int:
@@ -88,6 +96,9 @@ def load(environ: Mapping[str, str] = os.environ) -> Settings:
             operators_chat_id=int(_env("OPERATORS_CHAT_ID", "-1001")),
             operator_ids=_ids(_env("OPERATOR_IDS", "1001")),
             operator_language=operator_language,  # type: ignore[arg-type]
+            operators_config=Path(_env("OPERATORS_CONFIG", "operators.yml")),
+            metrics_host=_env("METRICS_HOST", "127.0.0.1"),
+            metrics_port=int(_env("METRICS_PORT", "9464")),
             redis_url=_env("REDIS_URL", ""),
             embedded_redis_port=int(_env("EMBEDDED_REDIS_PORT", "6390")),
             rasa_url=_env("RASA_URL", "http://localhost:5005").rstrip("/"),

@@ -100,7 +100,7 @@ class Stack:
 
     @property
     def redis_url(self) -> str:
-        return self.config.redis_url or f"redis://127.0.0.1:{self.config.embedded_redis_port}/0"
+        return self.config.resolved_redis_url
 
     def _child_env(self, environ: Mapping[str, str]) -> dict[str, str]:
         redis = urlparse(self.redis_url)
@@ -282,6 +282,8 @@ def main() -> None:
                 f"{' (local emulator)' if config.uses_emulator else ''}\n"
                 f"  Redis:         {stack.redis_url}"
                 f"{' (embedded)' if not config.redis_url else ''}\n"
+                f"  Metrics:       http://{config.metrics_host}:{config.metrics_port}/metrics\n"
+                f"  Working hours: {config.operators_config}\n"
                 f"  Logs:          {stack.logs}/\n",
                 flush=True,
             )

@@ -1,11 +1,12 @@
 """The Telegram bridge: citizens and operators on Telegram, the dialogue in Rasa.
 
 Citizens write to the bot in private chats; each text goes to Rasa's REST channel and the
-replies come back with their buttons. When a reply's payload carries a `handoff`, the
-citizen's conversation is marked in Redis and a case card is posted in the operators' chat;
-from then on the citizen's messages go to that card, operators answer by replying to it, and
-`/close` (as a reply) gives the citizen back to the bot. Rasa is not asked anything while a
-person handles the conversation.
+replies come back with their buttons. A conversation goes to a person (bot/desk.py) when
+Rasa's payload carries a `handoff` (the citizen asked, accepted the offer after an
+out-of-scope question or a complaint), or when two turns in a row were not understood
+(`nlu_fallback` in the payload's intent). From then on Rasa is paused and not asked
+anything: the citizen's messages go to the case in the operators' chat, and the operator's
+answers come back from the bot, until the case is closed.
 
 Everything the bridge says itself comes from `domain.yml` (see bot/responses.py), in the
 citizen's language; every failure is logged and answered politely, never left silent.
@@ -13,12 +14,17 @@ citizen's language; every failure is logged and answered politely, never left si
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
+from aiohttp import web
 from redis.asyncio import Redis
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.error import TelegramError
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from telegram import Message, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -28,10 +34,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot import responses, settings
+from bot import metrics, responses, settings
+from bot.delivery import Outgoing
+from bot.desk import Button, Desk
 from bot.dialogue import DialogueClient, DialogueUnavailable
-from bot.handoff import Case, HandoffStore
+from bot.handoff import HandoffStore, Reason, Turn
+from bot.hours import ScheduleError, ScheduleFile
 from bot.language import Lang, detect
+from bot.pause import RasaPause, sender_id
 from bot.privacy import configure_logging
 
 log = logging.getLogger(__name__)
@@ -41,32 +51,33 @@ log = logging.getLogger(__name__)
 MAX_TEXT = 2000
 # Commands a citizen can send, and the Rasa intent each stands for.
 COMMAND_INTENTS = {"start": "/greet", "help": "/greet", "operator": "/request_human"}
-
-
-def sender_id(chat_id: int) -> str:
-    """The Rasa conversation id of a Telegram chat."""
-    return f"tg-{chat_id}"
+# Not understood this many turns in a row: a person takes over.
+MISSES_FOR_HANDOFF = 2
+# Why a handoff happened, by what the turn before it was about (the citizen accepted an
+# offer of a person); otherwise the citizen asked for one.
+OFFERED_AFTER = {
+    "out_of_scope": Reason.OUT_OF_SCOPE,
+    "complaint": Reason.COMPLAINT,
+    "nlu_fallback": Reason.NOT_UNDERSTOOD,
+}
+TICK_SECONDS = 1.0
 
 
 class Bridge:
     """Handlers of the bot's Telegram updates, with their state in Redis."""
 
     def __init__(
-        self,
-        config: settings.Settings,
-        store: HandoffStore,
-        dialogue: DialogueClient,
-        texts: responses.Responses,
-        bot: Bot,
+        self, config: settings.Settings, store: HandoffStore, dialogue: DialogueClient, desk: Desk
     ) -> None:
         self.config = config
         self.store = store
         self.dialogue = dialogue
-        self.texts = texts
-        self.bot = bot
+        self.desk = desk
+        self._ticker: asyncio.Task[None] | None = None
+        self._metrics: web.AppRunner | None = None
 
     def register(self, app: Application) -> None:  # type: ignore[type-arg]
-        """Attach the handlers; the operators' chat is matched first."""
+        """Attach the handlers; the operators' chat is matched first, other groups ignored."""
         operators = filters.Chat(chat_id=self.config.operators_chat_id)
         citizens = filters.ChatType.PRIVATE & ~operators
         app.add_handler(MessageHandler(operators & filters.UpdateType.MESSAGE, self.on_operator))
@@ -76,207 +87,143 @@ class Bridge:
         app.add_handler(MessageHandler(citizens & ~filters.TEXT, self.on_other))
         app.add_handler(CallbackQueryHandler(self.on_button))
         app.add_error_handler(self.on_error)
+        app.post_init = self.started
+        app.post_shutdown = self.stopped
+
+    async def started(self, app: Application) -> None:  # type: ignore[type-arg]
+        """Start retrying deliveries and queueing at opening, and serve the metrics."""
+        self._ticker = asyncio.create_task(self._tick())
+        if self.config.metrics_port:
+            self._metrics = await metrics.serve(
+                self.store.redis, self.config.metrics_host, self.config.metrics_port
+            )
+
+    async def stopped(self, app: Application) -> None:  # type: ignore[type-arg]
+        if self._ticker:
+            self._ticker.cancel()
+        if self._metrics:
+            await self._metrics.cleanup()
+
+    async def _tick(self) -> None:
+        while True:
+            try:
+                await self.desk.tick()
+            except Exception:
+                log.exception("Desk tick failed; trying again")
+            await asyncio.sleep(TICK_SECONDS)
 
     # Citizens
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         assert message is not None and message.text is not None
-        chat_id = message.chat_id
-        case = await self.store.active_case(chat_id)
-        await self.store.remember(chat_id, "citizen", message.text)
-        if case:
-            await self.relay_to_operators(case, message)
+        if await self._relayed(message):
             return
+        chat_id = message.chat_id
         if len(message.text) > MAX_TEXT:
             language = await self.language(chat_id, message.text)
-            await self.say(chat_id, "utter_channel_too_long", language, limit=MAX_TEXT)
+            await self.desk.say(chat_id, "utter_channel_too_long", language, limit=MAX_TEXT)
             return
-        name = update.effective_user.first_name if update.effective_user else ""
-        await self.converse(chat_id, message.text, name)
+        await self.store.remember(chat_id, "citizen", message.text)
+        await self.converse(chat_id, message.text, _first_name(update))
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         assert message is not None and message.text is not None
-        command = message.text.split()[0].lstrip("/").split("@")[0].lower()
-        name = update.effective_user.first_name if update.effective_user else ""
-        case = await self.store.active_case(message.chat_id)
-        if case:
-            await self.relay_to_operators(case, message)
+        if await self._relayed(message):
             return
-        await self.converse(message.chat_id, COMMAND_INTENTS[command], name)
+        command = message.text.split()[0].lstrip("/").split("@")[0].lower()
+        await self.converse(message.chat_id, COMMAND_INTENTS[command], _first_name(update))
 
     async def on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         assert message is not None
-        case = await self.store.active_case(message.chat_id)
-        if case:
-            await self.relay_to_operators(case, message)
+        if await self._relayed(message):
             return
         language = await self.language(message.chat_id, "")
-        await self.say(message.chat_id, "utter_channel_unknown_command", language)
+        await self.desk.say(message.chat_id, "utter_channel_unknown_command", language)
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stickers, photos, voice, documents: relayed in a handoff, else explained."""
         message = update.effective_message
         assert message is not None
-        case = await self.store.active_case(message.chat_id)
-        if case:
-            await self.relay_to_operators(case, message)
+        if await self._relayed(message):
             return
         language = await self.language(message.chat_id, message.caption or "")
-        await self.say(message.chat_id, "utter_channel_unsupported", language)
+        await self.desk.say(message.chat_id, "utter_channel_unsupported", language)
+
+    async def _relayed(self, message: Message) -> bool:
+        """While a case is open, whatever the citizen sends goes to it, not to Rasa."""
+        case = await self.store.active_case(message.chat_id)
+        if case:
+            await self.desk.relay_from_citizen(case, message)
+        return case is not None
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         assert query is not None
-        await query.answer()
-        if not query.data or query.message is None:
-            return
-        chat_id = query.message.chat.id
-        if await self.store.active_case(chat_id):
-            return
-        await self.converse(chat_id, query.data, query.from_user.first_name)
+        chat = query.message.chat if query.message else None
+        if chat is None or not query.data:
+            await query.answer()
+        elif chat.id == self.config.operators_chat_id:
+            await self.desk.on_operator_button(query)
+        elif chat.type != chat.PRIVATE:
+            await query.answer()
+        elif button := Button.parse(query.data):
+            await self.desk.on_citizen_button(query, button)
+        else:
+            await query.answer()
+            # A button of an earlier answer means nothing while a person handles the chat.
+            if not await self.store.active_case(chat.id):
+                await self.converse(chat.id, query.data, query.from_user.first_name)
 
     async def converse(self, chat_id: int, text: str, first_name: str) -> None:
-        """One turn with Rasa: send the text, deliver the replies, act on a handoff."""
+        """One turn with Rasa: send the text, deliver the replies, hand off if needed."""
         language = await self.language(chat_id, text)
-        try:
-            replies = await self.dialogue.send(sender_id(chat_id), text)
-        except DialogueUnavailable:
-            log.exception("No answer from Rasa for chat %s", chat_id)
-            replies = []
+        replies: list[dict[str, Any]] = []
+        if await self.desk.resume(chat_id):
+            try:
+                replies = await self.dialogue.send(sender_id(chat_id), text)
+            except DialogueUnavailable:
+                log.exception("No answer from Rasa for chat %s", chat_id)
         if not replies:
-            await self.say(chat_id, "utter_channel_unavailable", language)
+            await self.desk.say(chat_id, "utter_channel_unavailable", language)
             return
-        handoff: dict[str, Any] | None = None
-        for reply in replies:
-            payload = reply.get("custom") or {}
-            language = payload.get("language") or language
-            handoff = payload.get("handoff") or handoff
-            if reply.get("text"):
-                await self.send(chat_id, reply["text"], reply.get("buttons"))
-                await self.store.remember(chat_id, "bot", reply["text"])
+        payload = replies[-1].get("custom") or {}
+        language = payload.get("language") or language
+        understood = payload.get("intent") or {}
+        turn = Turn(understood.get("name") or "", float(understood.get("confidence") or 0))
+        previous = await self.store.last_turn(chat_id)
+        misses = await self.store.set_turn(chat_id, turn, missed=turn.intent == "nlu_fallback")
+        rasa_hands_off = any((reply.get("custom") or {}).get("handoff") for reply in replies)
+        reason, cause = _why_hand_off(rasa_hands_off, previous, turn, misses)
+        # Rasa's words stand unless the bridge calls a person in its stead, or none is at work.
+        if reason is None or (rasa_hands_off and self.desk.is_open()):
+            for reply in replies:
+                if reply.get("text"):
+                    buttons = tuple(((b["title"], b["payload"]),) for b in reply.get("buttons", []))
+                    await self.desk.courier.send(Outgoing(chat_id, reply["text"], buttons))
+                    await self.store.remember(chat_id, "bot", reply["text"])
         await self.store.set_language(chat_id, language)
-        if handoff:
-            await self.open_case(chat_id, language, handoff, first_name)
-
-    # Handoff
-
-    async def open_case(
-        self, chat_id: int, language: Lang, handoff: dict[str, Any], first_name: str
-    ) -> None:
-        case = await self.store.open_case(chat_id, language, handoff.get("reason", ""))
-        transcript = "\n".join(await self.store.transcript(chat_id))
-        card = await self.operators_say(
-            "utter_operator_case",
-            case_id=case.id,
-            first_name=first_name or "—",
-            language=language,
-            reason=case.reason,
-            intent=handoff.get("intent") or "—",
-            confidence=f"{float(handoff.get('confidence') or 0):.2f}",
-            transcript=transcript or "—",
-        )
-        if card:
-            await self.store.attach_card(case.id, card.message_id)
-        log.info("Case %s opened for chat %s (%s)", case.id, chat_id, case.reason)
-
-    async def relay_to_operators(self, case: Case, message: Message) -> None:
-        """Bring a citizen's message to their case in the operators' chat.
-
-        The relayed copy is linked to the case too, so an operator may reply to it as well
-        as to the card.
-        """
-        operators = self.config.operators_chat_id
-        try:
-            if message.text:
-                relayed_id = (
-                    await self.bot.send_message(
-                        operators, message.text, reply_to_message_id=case.card_message_id
-                    )
-                ).message_id
-            else:
-                relayed_id = (
-                    await message.copy(operators, reply_to_message_id=case.card_message_id)
-                ).message_id
-        except TelegramError:
-            log.exception("Could not relay a message of chat %s to case %s", case.chat_id, case.id)
+        if reason is None:
             return
-        await self.store.attach_card(case.id, relayed_id)
+        await self.store.set_turn(chat_id, turn, missed=False)
+        if not rasa_hands_off:
+            await self.desk.say(chat_id, "utter_handoff_not_understood", language)
+        await self.desk.hand_off(chat_id, language, reason, first_name, cause)
+
+    async def language(self, chat_id: int, text: str) -> Lang:
+        """The citizen's language: what this message says, else what they last used."""
+        detected = detect(text).language if text else None
+        return detected or await self.store.language(chat_id) or "kk"
 
     # Operators
 
     async def on_operator(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         user = update.effective_user
-        if message is None or user is None or user.id not in self.config.operator_ids:
-            log.warning("Ignored a message in the operators' chat from a non-operator")
-            return
-        replied = message.reply_to_message
-        case = await self.store.case_for_card(replied.message_id) if replied else None
-        if case is None or case.status == "closed":
-            await self.operators_say("utter_operator_not_a_case", reply_to=message.message_id)
-            return
-        text = message.text or ""
-        if text.split()[:1] == ["/close"] or text.startswith("/close@"):
-            await self.close_case(case, user.id)
-            return
-        if text:
-            await self.say(case.chat_id, "utter_channel_operator_message", case.language, text=text)
-            await self.store.remember(case.chat_id, "operator", text)
-        else:
-            try:
-                await message.copy(case.chat_id)
-            except TelegramError:
-                log.exception("Could not relay an operator's attachment to case %s", case.id)
-
-    async def close_case(self, case: Case, operator_id: int) -> None:
-        await self.store.close(case, operator_id)
-        await self.say(case.chat_id, "utter_channel_handoff_closed", case.language)
-        await self.operators_say(
-            "utter_operator_case_closed", case_id=case.id, reply_to=case.card_message_id
-        )
-        log.info("Case %s closed by operator %s", case.id, operator_id)
-
-    # Sending
-
-    async def send(
-        self, chat_id: int, text: str, buttons: list[dict[str, str]] | None = None
-    ) -> Message | None:
-        """Send plain text (never parsed as Markdown or HTML), with inline buttons."""
-        markup = (
-            InlineKeyboardMarkup(
-                [[InlineKeyboardButton(b["title"], callback_data=b["payload"])] for b in buttons]
-            )
-            if buttons
-            else None
-        )
-        try:
-            return await self.bot.send_message(chat_id, text, reply_markup=markup)
-        except TelegramError:
-            log.exception("Could not send a message to chat %s", chat_id)
-            return None
-
-    async def say(self, chat_id: int, response: str, language: Lang, /, **values: Any) -> None:
-        await self.send(chat_id, responses.text(self.texts, response, language, **values))
-
-    async def operators_say(
-        self, response: str, reply_to: int | None = None, **values: Any
-    ) -> Message | None:
-        text = responses.text(self.texts, response, self.config.operator_language, **values)
-        try:
-            return await self.bot.send_message(
-                self.config.operators_chat_id, text, reply_to_message_id=reply_to
-            )
-        except TelegramError:
-            log.exception("Could not post to the operators' chat")
-            return None
-
-    async def language(self, chat_id: int, text: str) -> Lang:
-        """The citizen's language: what this message says, else what they last used."""
-        detected = detect(text).language if text else None
-        return detected or await self.store.language(chat_id) or "kk"
+        if message is not None and user is not None:
+            await self.desk.on_operator_message(message, user)
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("Update failed: %r", context.error, exc_info=context.error)
@@ -284,7 +231,24 @@ class Bridge:
             chat_id = update.effective_chat.id
             if chat_id != self.config.operators_chat_id:
                 language = await self.store.language(chat_id) or "kk"
-                await self.say(chat_id, "utter_channel_unavailable", language)
+                await self.desk.say(chat_id, "utter_channel_unavailable", language)
+
+
+def _why_hand_off(
+    rasa_hands_off: bool, previous: Turn | None, turn: Turn, misses: int
+) -> tuple[Reason | None, Turn]:
+    """Why this turn goes to a person (None: it does not), and the turn that led there."""
+    if rasa_hands_off and previous and previous.intent in OFFERED_AFTER:
+        return OFFERED_AFTER[previous.intent], previous
+    if rasa_hands_off:
+        return Reason.CITIZEN_REQUEST, turn
+    if misses >= MISSES_FOR_HANDOFF:
+        return Reason.NOT_UNDERSTOOD, turn
+    return None, turn
+
+
+def _first_name(update: Update) -> str:
+    return update.effective_user.first_name if update.effective_user else ""
 
 
 def application(config: settings.Settings) -> Application:  # type: ignore[type-arg]
@@ -299,15 +263,28 @@ def application(config: settings.Settings) -> Application:  # type: ignore[type-
     )
 
 
+def redis_client(url: str) -> Redis:
+    """Redis that rides out a restart of the server: commands are retried for a while."""
+    return Redis.from_url(
+        url,
+        retry=Retry(ExponentialBackoff(cap=2.0, base=0.1), retries=20),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+    )
+
+
 def main() -> None:
     config = settings.load()
     configure_logging(config.log_level)
     # httpx logs every request URL, and the URL holds the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    try:
+        schedule = ScheduleFile(config.operators_config)
+    except (OSError, ScheduleError) as error:
+        raise SystemExit(f"Invalid working hours ({config.operators_config}): {error}") from error
     app = application(config)
-    store = HandoffStore(Redis.from_url(config.redis_url))
-    bridge = Bridge(config, store, DialogueClient(config.rasa_url), responses.load(), app.bot)
-    bridge.register(app)
+    store = HandoffStore(redis_client(config.resolved_redis_url))
+    desk = Desk(config, store, responses.load(), app.bot, schedule, RasaPause(config.rasa_url))
+    Bridge(config, store, DialogueClient(config.rasa_url), desk).register(app)
     log.info("Telegram bridge polling %s", config.bot_api_url)
     app.run_polling(allowed_updates=Update.ALL_TYPES, poll_interval=0.0, timeout=10)
 
