@@ -10,22 +10,29 @@ INSTALLED := $(VENV)/.installed
 EMBEDDING_MODEL ?= models/multilingual-e5-small
 EMBEDDING := $(EMBEDDING_MODEL)/modules.json
 MODEL := models/komekshi.tar.gz
-REGISTER_NLU := nlu_data/register.yml
-TRAINING_INPUTS := config.yml domain.yml $(REGISTER_NLU) $(wildcard nlu_data/*.yml) \
-  $(wildcard bot/components/*.py)
+# Rasa's training data and domain, built from the editors' content (content/, register/) and
+# the engineers' dialogue structure (domain.yml, nlu_data/): never edited by hand.
+BUILD := build
+BUILT := $(BUILD)/domain.yml
+CONTENT := $(wildcard content/*/*.yml) $(wildcard register/*.yml)
+TRAINING_INPUTS := config.yml $(BUILT) $(wildcard nlu_data/*.yml) $(wildcard bot/components/*.py)
 
 export RASA_TELEMETRY_ENABLED := false
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install run train test lint format validate chat operator lock clean
+.PHONY: help install run train test lint format validate evaluate review export import \
+  ablation tune chat operator lock clean
 
 help:
 	@echo "make run       install, build the embedding model, train if needed, start everything"
 	@echo "make test      the whole test suite (unit, integration, end to end)"
 	@echo "make train     train the Rasa model when its inputs changed"
-	@echo "make validate  rasa data validate"
+	@echo "make validate  check the content (file and line of each problem), then rasa data validate"
+	@echo "make evaluate  score the model on the held-out messages (reports/evaluation.md)"
+	@echo "make review    group the questions the bot could not answer, for editors"
+	@echo "make export    the content as a spreadsheet (build/content.xlsx); make import FILE=…"
 	@echo "make lint      ruff and mypy"
 	@echo "make chat      talk to the bot as a citizen (local emulator)"
 	@echo "make operator  answer cases as an operator (local emulator)"
@@ -62,16 +69,21 @@ $(INSTALLED): requirements.lock pyproject.toml emulator/package-lock.json
 $(EMBEDDING): $(INSTALLED)
 	$(PY) -m bot.embedding build --out $(EMBEDDING_MODEL)
 
-# Every service's names, as training examples: an editor's new service is understood after
-# the next `make train`. A register error stops here, naming the file and the service.
-$(REGISTER_NLU): $(INSTALLED) $(wildcard register/*.yml) bot/register.py
-	$(PY) -m bot.register nlu > $@.tmp && mv $@.tmp $@
+# The topics' questions and answers, every service's names and the examples assigned in
+# `make review`, as Rasa's data. A content error stops here, naming the file and the line.
+$(BUILT): $(INSTALLED) domain.yml quality.yml $(CONTENT) bot/content.py bot/register.py \
+  bot/review.py bot/checks.py
+	$(PY) -m bot.checks --errors-only
+	$(PY) -m bot.content build --out $(BUILD)
 
-# Rasa skips training itself when nothing changed; make skips even starting it.
+# Only when the content, the dialogue or the pipeline changed. The model is trained beside
+# the working one and replaces it only once training succeeded.
 $(MODEL): $(INSTALLED) $(EMBEDDING) $(TRAINING_INPUTS)
-	$(RASA) train --data nlu_data --domain domain.yml --config config.yml \
-	  --out models --fixed-model-name komekshi
-	@touch $@
+	@echo "Training the model (a few minutes; progress below) …"
+	rm -rf models/.training
+	$(RASA) train --data nlu_data $(BUILD)/nlu --domain $(BUILT) --config config.yml \
+	  --out models/.training --fixed-model-name komekshi
+	mv models/.training/komekshi.tar.gz $@ && rm -rf models/.training
 
 train: $(MODEL)
 
@@ -81,18 +93,40 @@ run: install train
 test: install train
 	$(PY) -m pytest tests/bot tests/actions tests/integration tests/e2e
 
-validate: $(INSTALLED) $(REGISTER_NLU)
-	$(PY) -m bot.register check
-	$(RASA) data validate --data nlu_data --domain domain.yml --config config.yml
+validate: $(INSTALLED) $(EMBEDDING)
+	$(PY) -m bot.checks
+	$(PY) -m bot.content build --out $(BUILD)
+	$(RASA) data validate --data nlu_data $(BUILD)/nlu --domain $(BUILT) --config config.yml
+
+evaluate: $(MODEL)
+	$(PY) -m bot.evaluate --model $(MODEL)
+
+review: $(INSTALLED) $(EMBEDDING)
+	$(PY) -m bot.review
+
+export: $(INSTALLED)
+	@mkdir -p $(BUILD)
+	$(PY) -m bot.spreadsheet export $(or $(FILE),$(BUILD)/content.xlsx)
+
+import: $(INSTALLED)
+	@test -n "$(FILE)" || { echo "Usage: make import FILE=path/to/content.xlsx (or .csv)"; exit 1; }
+	$(PY) -m bot.spreadsheet import $(FILE)
+
+# Experiments behind docs/nlu.md: several models trained in one run (tens of minutes).
+ablation: $(MODEL)
+	$(PY) -m bench.experiments ablation
+
+tune: $(MODEL)
+	$(PY) -m bench.experiments tune
 
 lint: $(INSTALLED)
-	$(VENV)/bin/ruff check bot actions tests
-	$(VENV)/bin/ruff format --check bot actions tests
-	$(VENV)/bin/mypy bot actions
+	$(VENV)/bin/ruff check bot actions bench tests
+	$(VENV)/bin/ruff format --check bot actions bench tests
+	$(VENV)/bin/mypy bot actions bench
 
 format: $(INSTALLED)
-	$(VENV)/bin/ruff check --fix bot actions tests
-	$(VENV)/bin/ruff format bot actions tests
+	$(VENV)/bin/ruff check --fix bot actions bench tests
+	$(VENV)/bin/ruff format bot actions bench tests
 
 chat: $(INSTALLED)
 	$(PY) -m bot.devchat citizen
@@ -106,4 +140,4 @@ lock: $(INSTALLED)
 	@echo "Review requirements.lock.new, then replace requirements.lock with it."
 
 clean:
-	rm -rf $(VENV) models .run reports emulator/node_modules
+	rm -rf $(VENV) models .run reports $(BUILD) emulator/node_modules

@@ -10,13 +10,18 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 
-class ActionHandoff(Action):
-    """Tell the citizen an operator is coming and flag the turn for the Telegram bridge.
+def hand_off(dispatcher: CollectingDispatcher, reason: str) -> list[EventType]:
+    """Tell the citizen an operator is coming; flag the turn for the Telegram bridge.
 
-    The bridge owns the queue and the operators' chat; this action only records why the
-    handoff happened, in the `handoff` slot that the REST channel reports with the turn.
+    The bridge owns the queue and the operators' chat; this only records why the handoff
+    happened, in the `handoff` slot that the REST channel reports with the turn.
     """
+    dispatcher.utter_message(response="utter_handoff")
+    requested_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    return [SlotSet("handoff", {"reason": reason, "requested_at": requested_at})]
 
+
+class ActionHandoff(Action):
     def name(self) -> str:
         return "action_handoff"
 
@@ -24,7 +29,6 @@ class ActionHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         intent = tracker.latest_message.get("intent", {}).get("name")
-        reason = "citizen_request" if intent == "request_human" else f"after_{intent}"
-        dispatcher.utter_message(response="utter_handoff")
-        requested_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        return [SlotSet("handoff", {"reason": reason, "requested_at": requested_at})]
+        return hand_off(
+            dispatcher, "citizen_request" if intent == "request_human" else f"after_{intent}"
+        )

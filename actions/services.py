@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -9,10 +10,24 @@ from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot import responses
+from bot.embedding import DEFAULT_PATH, Embedder, is_built
 from bot.language import Lang
-from bot.register import GuideStep, LifeSituation, Match, Register, Service
+from bot.register import GuideStep, LifeSituation, Match, Register, Service, asked_fact
 
-REGISTER = Register.load()
+log = logging.getLogger(__name__)
+
+
+def _load_register() -> Register:
+    """The register, searched by meaning too when the sentence model is built."""
+    if not is_built(DEFAULT_PATH):
+        log.warning("No sentence model at %s: register search by spelling only", DEFAULT_PATH)
+        return Register.load()
+    register = Register.load(embedder=Embedder(DEFAULT_PATH))
+    register.search("")  # build the search index now, not on a citizen's first question
+    return register
+
+
+REGISTER = _load_register()
 
 # When the runner-up scores within this of the best match, the citizen chooses with buttons
 # instead of getting an answer about a service they may not have meant.
@@ -25,11 +40,80 @@ FACTS = {
     "ask_time": ("utter_service_time", "processing_time"),
     "ask_where": ("utter_service_where", "where"),
 }
+SERVICE_INTENTS = frozenset({"ask_service", *FACTS})
+# The follow-up intent that asks for a fact, for a question that names the service too.
+FACT_INTENTS = {field: intent for intent, (_, field) in FACTS.items()}
 
 
-def _language(tracker: Tracker) -> Lang:
+def language_of(tracker: Tracker) -> Lang:
     language: Lang = tracker.get_slot("language") or "kk"
     return language
+
+
+def answer_service(
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    domain: dict[str, Any],
+    text: str,
+    intent: str,
+) -> list[EventType]:
+    """A service card, or one fact of it for a follow-up question (`intent` in FACTS)."""
+    language = language_of(tracker)
+    matches = _find(tracker, text)
+    if not matches and intent in FACTS:
+        previous = REGISTER.get(tracker.get_slot("current_service") or "")
+        matches = [Match(previous, 1.0)] if previous else []
+    if not matches:
+        response = "utter_service_which" if intent in FACTS else "utter_service_not_found"
+        dispatcher.utter_message(response=response)
+        return [SlotSet("service_ids", [])]
+    close = [m for m in matches if m.score >= matches[0].score - AMBIGUITY_MARGIN]
+    if len(close) > 1:
+        dispatcher.utter_message(
+            response="utter_service_choose",
+            buttons=[_choice(m.service, language) for m in close],
+        )
+        return [SlotSet("service_ids", [])]
+    service = matches[0].service
+    values = card(service, language, domain["responses"])
+    intent = FACT_INTENTS.get(asked_fact(text) or "", intent) if intent == "ask_service" else intent
+    if intent in FACTS:
+        response, field = FACTS[intent]
+        dispatcher.utter_message(response=response, value=values[field], **values)
+    else:
+        dispatcher.utter_message(response="utter_service_card", **values)
+    return [SlotSet("service_ids", [service.id]), SlotSet("current_service", service.id)]
+
+
+def answer_life_situation(
+    dispatcher: CollectingDispatcher, tracker: Tracker, text: str
+) -> list[EventType]:
+    """The services of a life situation, or its step-by-step guide where it has one."""
+    language = language_of(tracker)
+    chosen = next(tracker.get_latest_entity_values("life_situation"), None)
+    situation = REGISTER.situation(chosen) if chosen else None
+    situation = situation or REGISTER.find_situation(text)
+    if situation is None:
+        dispatcher.utter_message(
+            response="utter_life_situation_choose",
+            buttons=[_situation_choice(s, language) for s in REGISTER.situations],
+        )
+        return []
+    if situation.guide:
+        dispatcher.utter_message(response="utter_guide_start", name=situation.name[language])
+        return [
+            SlotSet("guide", situation.id),
+            SlotSet("guide_step", 0),
+            SlotSet("guide_answer", None),
+            FollowupAction("guide_form"),
+        ]
+    services = REGISTER.services_of(situation.id)
+    dispatcher.utter_message(
+        response="utter_life_situation_services" if services else "utter_life_situation_empty",
+        name=situation.name[language],
+        buttons=[_choice(s, language) for s in services],
+    )
+    return []
 
 
 class ActionAnswerService(Action):
@@ -41,31 +125,9 @@ class ActionAnswerService(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        language = _language(tracker)
-        intent = tracker.latest_message.get("intent", {}).get("name")
-        matches = _find(tracker)
-        if not matches and intent in FACTS:
-            previous = REGISTER.get(tracker.get_slot("current_service") or "")
-            matches = [Match(previous, 1.0)] if previous else []
-        if not matches:
-            response = "utter_service_which" if intent in FACTS else "utter_service_not_found"
-            dispatcher.utter_message(response=response)
-            return [SlotSet("service_ids", [])]
-        close = [m for m in matches if m.score >= matches[0].score - AMBIGUITY_MARGIN]
-        if len(close) > 1:
-            dispatcher.utter_message(
-                response="utter_service_choose",
-                buttons=[_choice(m.service, language) for m in close],
-            )
-            return [SlotSet("service_ids", [])]
-        service = matches[0].service
-        values = _card(service, language, domain["responses"])
-        if intent in FACTS:
-            response, field = FACTS[intent]
-            dispatcher.utter_message(response=response, value=values[field], **values)
-        else:
-            dispatcher.utter_message(response="utter_service_card", **values)
-        return [SlotSet("service_ids", [service.id]), SlotSet("current_service", service.id)]
+        intent = tracker.latest_message.get("intent", {}).get("name") or "ask_service"
+        text = tracker.latest_message.get("text") or ""
+        return answer_service(dispatcher, tracker, domain, text, intent)
 
 
 class ActionLifeSituation(Action):
@@ -77,31 +139,7 @@ class ActionLifeSituation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        language = _language(tracker)
-        chosen = next(tracker.get_latest_entity_values("life_situation"), None)
-        situation = REGISTER.situation(chosen) if chosen else None
-        situation = situation or REGISTER.find_situation(tracker.latest_message.get("text", ""))
-        if situation is None:
-            dispatcher.utter_message(
-                response="utter_life_situation_choose",
-                buttons=[_situation_choice(s, language) for s in REGISTER.situations],
-            )
-            return []
-        if situation.guide:
-            dispatcher.utter_message(response="utter_guide_start", name=situation.name[language])
-            return [
-                SlotSet("guide", situation.id),
-                SlotSet("guide_step", 0),
-                SlotSet("guide_answer", None),
-                FollowupAction("guide_form"),
-            ]
-        services = REGISTER.services_of(situation.id)
-        dispatcher.utter_message(
-            response="utter_life_situation_services" if services else "utter_life_situation_empty",
-            name=situation.name[language],
-            buttons=[_choice(s, language) for s in services],
-        )
-        return []
+        return answer_life_situation(dispatcher, tracker, tracker.latest_message.get("text", ""))
 
 
 class ActionAskGuideAnswer(Action):
@@ -113,14 +151,11 @@ class ActionAskGuideAnswer(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        language = _language(tracker)
         step = _current_step(tracker)
         if step is None:
             return [ActiveLoop(None)]
-        yes, no = ("Иә", "Жоқ") if language == "kk" else ("Да", "Нет")
         dispatcher.utter_message(
-            text=step.question[language],
-            buttons=[{"title": yes, "payload": "/affirm"}, {"title": no, "payload": "/deny"}],
+            response="utter_guide_step", question=step.question[language_of(tracker)]
         )
         return []
 
@@ -138,14 +173,14 @@ class ValidateGuideForm(FormValidationAction):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> dict[str, Any]:
-        language = _language(tracker)
+        language = language_of(tracker)
         step = _current_step(tracker)
         if step is None:
             return {"guide_answer": "done"}
         service = REGISTER.get(step.service)
         if value == "no" and service:
             dispatcher.utter_message(
-                response="utter_service_card", **_card(service, language, domain["responses"])
+                response="utter_service_card", **card(service, language, domain["responses"])
             )
         elif value == "yes":
             dispatcher.utter_message(response="utter_guide_step_done")
@@ -164,13 +199,13 @@ def _current_step(tracker: Tracker) -> GuideStep | None:
     return situation.guide[index]
 
 
-def _find(tracker: Tracker) -> list[Match]:
+def _find(tracker: Tracker, text: str) -> list[Match]:
     """The service chosen with a button, or the best matches for the citizen's words."""
     chosen = next(tracker.get_latest_entity_values("service"), None)
     service = REGISTER.get(chosen) if chosen else None
     if service:
         return [Match(service, 1.0)]
-    return REGISTER.search(tracker.latest_message.get("text") or "")
+    return REGISTER.search(text)
 
 
 def _choice(service: Service, language: Lang) -> dict[str, str]:
@@ -187,7 +222,7 @@ def _situation_choice(situation: LifeSituation, language: Lang) -> dict[str, str
     }
 
 
-def _card(service: Service, language: Lang, domain_responses: Any) -> dict[str, str]:
+def card(service: Service, language: Lang, domain_responses: Any) -> dict[str, str]:
     """The values of utter_service_card; an unknown fact points to the official page."""
     unknown = responses.text(domain_responses, "utter_fact_unknown", language)
 
@@ -207,6 +242,6 @@ def _card(service: Service, language: Lang, domain_responses: Any) -> dict[str, 
         "fee": fact(service.fee),
         "processing_time": fact(service.processing_time),
         "deadline": fact(service.deadline),
-        "source": service.source,
+        "source": service.source_in(language),
         "checked_on": service.checked_on.strftime("%d.%m.%Y"),
     }

@@ -29,12 +29,16 @@ class DialogueClient:
         self.webhook = f"{rasa_url.rstrip('/')}/webhooks/rest/webhook"
         self.http = httpx.AsyncClient(timeout=TIMEOUT_SECONDS)
 
-    async def send(self, sender: str, text: str) -> list[dict[str, Any]]:
+    async def send(
+        self, sender: str, text: str, metadata: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        """The replies to a message; `metadata` reaches the NLU pipeline (a chosen language)."""
+        body: dict[str, Any] = {"sender": sender, "message": text}
+        if metadata:
+            body["metadata"] = metadata
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                response = await self.http.post(
-                    self.webhook, json={"sender": sender, "message": text}
-                )
+                response = await self.http.post(self.webhook, json=body)
                 response.raise_for_status()
                 replies: list[dict[str, Any]] = response.json()
                 return replies

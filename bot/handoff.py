@@ -13,6 +13,7 @@ it must remember about conversations that went to a person lives here, under `ko
 - `transcript:<chat id>` (list): the last lines of a conversation, masked;
 - `language:<chat id>`, `turn:<chat id>`, `misses:<chat id>`: the citizen's language, what
   the last turn understood, and how many turns in a row were not understood;
+- `chosen_language:<chat id>`: the language the citizen asked to be answered in;
 - `resume` (set): chats whose Rasa conversation must be resumed after their case closed;
 - `operators` (hash): operators' first names, for cards and transfers;
 - `metrics` (hash), `recent_claims` (list): what bot/metrics.py exports.
@@ -435,6 +436,14 @@ class HandoffStore:
 
     async def language(self, chat_id: int) -> Lang | None:
         value = await self.redis.get(_key("language", chat_id))
+        return value.decode() if value else None  # type: ignore[return-value]
+
+    async def choose_language(self, chat_id: int, language: Lang) -> None:
+        """The language the citizen asked for: it stays until they choose again."""
+        await self.redis.set(_key("chosen_language", chat_id), language)
+
+    async def chosen_language(self, chat_id: int) -> Lang | None:
+        value = await self.redis.get(_key("chosen_language", chat_id))
         return value.decode() if value else None  # type: ignore[return-value]
 
     async def last_turn(self, chat_id: int) -> Turn | None:

@@ -53,13 +53,28 @@ _LETTERS = str.maketrans(
 )  # fmt: skip
 
 # Frequent Kazakh words that survive being typed without Kazakh letters ("salemetsiz be",
-# "kerek", "ushin"), as they read once folded to Cyrillic. Russian has none of them.
+# "kerek", "ushin", "merzimi bitti"), as they read once folded to Cyrillic. Russian has none.
 KAZAKH_WORDS = frozenset(
     {
-        "бе", "ба", "ма", "ме", "па", "пе", "керек", "калай", "кайда", "кандай", "канша", "кашан",
-        "ушин", "туралы", "жане", "сиз", "сизге", "сен", "салем", "салеметсиз", "салеметсизбе",
-        "рахмет", "жок", "болады", "аламын", "бала", "баланын", "жеке", "куалик", "куаликти",
-        "тиркеу", "ашу", "мен", "келеди", "кызмет", "комек",
+        "бе", "ба", "ма", "ме", "па", "пе", "керек", "калай", "кайда", "кайдан", "кандай",
+        "канша", "кашан", "неге", "ушин", "туралы", "жане", "сиз", "сизге", "сиздер", "сен",
+        "маган", "мен", "биз", "олар", "осы", "бул", "бар", "жок", "емес", "иа", "ие", "ия",
+        "макул", "жарайды", "жаксы", "салем", "салеметсиз", "салеметсизбе", "кайырлы", "сау",
+        "болыныз", "рахмет", "болады", "бола", "аламын", "алу", "алуга", "беру", "бала",
+        "баланын", "жеке", "куалик", "куаликти", "тиркеу", "тиркелу", "ашу", "келеди",
+        "кызмет", "кызметтер", "комек", "кажет", "кезек", "кезекке", "кужат", "кужаттар",
+        "мерзими", "битти", "кетти", "отип", "отиниш",
+    }
+)  # fmt: skip
+# Frequent Russian words Kazakh does not use ("да", "нет", "ты", "пожалуйста"): a short
+# Russian message often has nothing else to tell it by. ("не" is Kazakh too: "what".)
+RUSSIAN_WORDS = frozenset(
+    {
+        "да", "нет", "неа", "ага", "угу", "спс", "пасиб", "спасибо", "пожалуйста", "стоп",
+        "хватит", "ты", "вы", "я", "мне", "меня", "мой", "как", "что", "где", "когда",
+        "почему", "какой", "какая", "какие", "сколько", "можно", "нужно", "надо", "это",
+        "или", "если", "для", "на", "по", "в", "и", "с", "у", "из", "от", "до", "за", "о",
+        "об", "про", "уже", "еще", "очень", "хорошо", "здравствуйте", "привет",
     }
 )  # fmt: skip
 
@@ -95,9 +110,14 @@ def script_of(text: str) -> Script:
     return "cyrillic" if cyrillic >= latin else "latin"
 
 
+# An "i" or "y" after a vowel and not before one is the "й" of "qalai", "qaida", "aitu",
+# "kakoy", "pozhaluysta" (and, wrongly but rarely, of Russian "stoit": "стойт").
+_SHORT_I = re.compile(r"(?<=[aeiouyäöüūıáóúý])[iy](?![aeiouyäöüūıáóúý])")
+
+
 def to_cyrillic(text: str) -> str:
     """Fold Latin-script Kazakh or Russian into Cyrillic, leaving Cyrillic as it is."""
-    folded = text.lower()
+    folded = _SHORT_I.sub("й", text.lower())
     for latin, cyrillic in _DIGRAPHS:
         folded = folded.replace(latin, cyrillic)
     return folded.translate(_LETTERS)
@@ -123,12 +143,32 @@ def detect(text: str) -> Detection:
     markers += sum(word in KAZAKH_WORDS for word in re.findall(r"\w+", folded))
     kazakh = _lingua().compute_language_confidence(folded, Language.KAZAKH)
     # Every letter or word only Kazakh has is strong evidence; a word or two of Russian
-    # inside Kazakh (code-switching) does not outweigh it.
+    # inside Kazakh (code-switching) does not outweigh it. Russian words count only when
+    # nothing Kazakh is there.
+    russian = 0 if markers else sum(word in RUSSIAN_WORDS for word in re.findall(r"\w+", folded))
     if markers:
         kazakh = max(kazakh, min(1.0, 0.75 + 0.1 * markers))
-    threshold = MIN_CONFIDENCE if markers or len(text.split()) > 1 else MIN_CONFIDENCE_ONE_WORD
+    elif russian:
+        kazakh = min(kazakh, 1.0 - min(1.0, 0.75 + 0.1 * russian))
+    sure = markers or russian or len(text.split()) > 1
+    threshold = MIN_CONFIDENCE if sure else MIN_CONFIDENCE_ONE_WORD
     if kazakh >= threshold:
         return Detection("kk", round(kazakh, 3), script)
     if 1.0 - kazakh >= threshold:
         return Detection("ru", round(1.0 - kazakh, 3), script)
     return Detection(None, round(max(kazakh, 1.0 - kazakh), 3), script)
+
+
+# How citizens name the language they want answers in ("қазақша жауап беріңізші", "ответьте
+# по-русски", "можно на казахском", "orysşa jazyñyzşy"), matched on the text folded to Cyrillic.
+_REQUESTS: dict[Lang, re.Pattern[str]] = {
+    "kk": re.compile(r"(?<!\w)(қазақ|казақ|казах|казак)"),
+    "ru": re.compile(r"(?<!\w)(орыс|орис|русск|руск|по-русски|по русски|поруски|порусски)"),
+}
+
+
+def requested_language(text: str) -> Lang | None:
+    """The language a message asks to be answered in, if it names exactly one."""
+    folded = to_cyrillic(text.lower())
+    named = [language for language, pattern in _REQUESTS.items() if pattern.search(folded)]
+    return named[0] if len(named) == 1 else None

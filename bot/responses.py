@@ -1,8 +1,8 @@
-"""Citizen-facing sentences, read from the responses of `domain.yml`.
+"""Sentences the bot says, in Rasa's response format, from the editors' content.
 
 Rasa renders most replies itself; the Telegram bridge (when Rasa is down, for stickers, for
 operator relays) and the actions (for pieces of a register answer) need the same sentences,
-so they read them from the same file instead of keeping a second copy in code.
+so they read them from the same content (bot/content.py) instead of keeping a second copy.
 """
 
 from __future__ import annotations
@@ -11,18 +11,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from bot.content import CONTENT, Content
 from bot.language import Lang
 
 Responses = Mapping[str, list[dict[str, Any]]]
 
 
-def load(domain_path: Path = Path("domain.yml")) -> Responses:
-    """The `responses` section of a domain file."""
-    with domain_path.open(encoding="utf-8") as file:
-        responses: Responses = yaml.safe_load(file)["responses"]
-    return responses
+def load(content_path: Path = CONTENT) -> Responses:
+    """Every response of the content, as Rasa's domain has them."""
+    return Content.load(content_path).responses()
 
 
 def variation(responses: Responses, name: str, language: Lang) -> dict[str, Any]:

@@ -45,6 +45,7 @@ def turn_payload(tracker: DialogueStateTracker) -> dict[str, Any]:
         },
         "service_codes": list(turn_slots.get("service_ids") or []),
         "handoff": handoff or None,
+        "language_choice": turn_slots.get("language_choice"),
     }
 
 

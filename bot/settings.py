@@ -6,7 +6,10 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
+
+import yaml
 
 from bot.language import Lang
 
@@ -108,3 +111,13 @@ def load(environ: Mapping[str, str] = os.environ) -> Settings:
         )
     except ValueError as error:
         raise SystemExit(f"Invalid setting: {error}") from error
+
+
+QUALITY = Path(__file__).resolve().parent.parent / "quality.yml"
+
+
+def quality(path: Path = QUALITY) -> dict[str, Any]:
+    """Kömekshi's quality gates and confidence bands (quality.yml)."""
+    with path.open(encoding="utf-8") as file:
+        data: dict[str, Any] = yaml.safe_load(file)
+    return data

@@ -34,13 +34,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot import metrics, responses, settings
+from bot import analytics, metrics, responses, settings
 from bot.delivery import Outgoing
 from bot.desk import Button, Desk
 from bot.dialogue import DialogueClient, DialogueUnavailable
 from bot.handoff import HandoffStore, Reason, Turn
 from bot.hours import ScheduleError, ScheduleFile
-from bot.language import Lang, detect
+from bot.language import LANGUAGES, Lang, detect
 from bot.pause import RasaPause, sender_id
 from bot.privacy import configure_logging
 
@@ -50,7 +50,12 @@ log = logging.getLogger(__name__)
 # costs time every other citizen waits for. They still reach an operator during a handoff.
 MAX_TEXT = 2000
 # Commands a citizen can send, and the Rasa intent each stands for.
-COMMAND_INTENTS = {"start": "/greet", "help": "/greet", "operator": "/request_human"}
+COMMAND_INTENTS = {
+    "start": "/greet",
+    "help": "/help",
+    "operator": "/request_human",
+    "language": "/switch_language",
+}
 # Not understood this many turns in a row: a person takes over.
 MISSES_FOR_HANDOFF = 2
 # Why a handoff happened, by what the turn before it was about (the citizen accepted an
@@ -61,6 +66,12 @@ OFFERED_AFTER = {
     "nlu_fallback": Reason.NOT_UNDERSTOOD,
 }
 TICK_SECONDS = 1.0
+# Turns that ask nothing: what a citizen said before asking for a person is not a question
+# the bot failed to answer if it was one of these (or was already kept as unanswered).
+SMALL_TALK = frozenset(
+    {"greet", "goodbye", "thanks", "affirm", "deny", "stop", "request_human",
+     analytics.FALLBACK, analytics.OUT_OF_SCOPE}
+)  # fmt: skip
 
 
 class Bridge:
@@ -180,10 +191,12 @@ class Bridge:
     async def converse(self, chat_id: int, text: str, first_name: str) -> None:
         """One turn with Rasa: send the text, deliver the replies, hand off if needed."""
         language = await self.language(chat_id, text)
+        chosen = await self.store.chosen_language(chat_id)
         replies: list[dict[str, Any]] = []
         if await self.desk.resume(chat_id):
             try:
-                replies = await self.dialogue.send(sender_id(chat_id), text)
+                metadata = {"language": chosen} if chosen else None
+                replies = await self.dialogue.send(sender_id(chat_id), text, metadata)
             except DialogueUnavailable:
                 log.exception("No answer from Rasa for chat %s", chat_id)
         if not replies:
@@ -191,6 +204,8 @@ class Bridge:
             return
         payload = replies[-1].get("custom") or {}
         language = payload.get("language") or language
+        if payload.get("language_choice") in LANGUAGES:
+            await self.store.choose_language(chat_id, payload["language_choice"])
         understood = payload.get("intent") or {}
         turn = Turn(understood.get("name") or "", float(understood.get("confidence") or 0))
         previous = await self.store.last_turn(chat_id)
@@ -205,6 +220,15 @@ class Bridge:
                     await self.desk.courier.send(Outgoing(chat_id, reply["text"], buttons))
                     await self.store.remember(chat_id, "bot", reply["text"])
         await self.store.set_language(chat_id, language)
+        await analytics.record_turn(
+            self.store.redis,
+            language=language,
+            intent=turn.intent,
+            confidence=turn.confidence,
+            text=text,
+            handed_off=reason is not None,
+            unanswered=await self._unanswered(chat_id, text, turn, previous, reason),
+        )
         if reason is None:
             return
         await self.store.set_turn(chat_id, turn, missed=False)
@@ -212,10 +236,28 @@ class Bridge:
             await self.desk.say(chat_id, "utter_handoff_not_understood", language)
         await self.desk.hand_off(chat_id, language, reason, first_name, cause)
 
+    async def _unanswered(
+        self, chat_id: int, text: str, turn: Turn, previous: Turn | None, reason: Reason | None
+    ) -> str | None:
+        """The question a turn left open, for editors to review: one not understood or out of
+        scope, or the one a citizen asked just before asking for a person."""
+        if text.startswith("/"):
+            return None
+        if turn.intent in (analytics.FALLBACK, analytics.OUT_OF_SCOPE):
+            return text
+        if reason != Reason.CITIZEN_REQUEST or previous is None or previous.intent in SMALL_TALK:
+            return None
+        asked = [
+            line for line in await self.store.transcript(chat_id) if line.startswith("citizen: ")
+        ]
+        return asked[-2].removeprefix("citizen: ") if len(asked) > 1 else None
+
     async def language(self, chat_id: int, text: str) -> Lang:
-        """The citizen's language: what this message says, else what they last used."""
-        detected = detect(text).language if text else None
-        return detected or await self.store.language(chat_id) or "kk"
+        """The citizen's language: the one they chose, what this message is in, else the
+        one they last used."""
+        chosen = await self.store.chosen_language(chat_id)
+        detected = detect(text).language if text and not chosen else None
+        return chosen or detected or await self.store.language(chat_id) or "kk"
 
     # Operators
 

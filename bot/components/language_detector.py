@@ -3,7 +3,9 @@
 It reports the language as a `language` entity, so the `language` slot fills itself through
 an ordinary `from_entity` mapping and every response can pick its Kazakh or Russian variation
 by a slot condition. When a message is too short or too mixed to call, no entity is added and
-the conversation keeps the language it had.
+the conversation keeps the language it had. A language the citizen chose (by name or with
+/language) comes with the message's metadata (`{"language": "kk"}`, sent by the channel)
+and wins over detection.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from rasa.shared.nlu.constants import (
     ENTITY_ATTRIBUTE_TYPE,
     ENTITY_ATTRIBUTE_VALUE,
     EXTRACTOR,
+    METADATA,
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
@@ -52,15 +55,20 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
             # "/intent" payloads come from buttons: they carry no language of their own.
             if text.startswith("/"):
                 continue
-            detection = language.detect(text)
-            if detection.language is None:
+            chosen = (message.get(METADATA) or {}).get(LANGUAGE_ENTITY)
+            if chosen in language.LANGUAGES:
+                found, confidence = chosen, 1.0
+            else:
+                detection = language.detect(text)
+                found, confidence = detection.language, detection.confidence
+            if found is None:
                 continue
             entity = {
                 ENTITY_ATTRIBUTE_TYPE: LANGUAGE_ENTITY,
-                ENTITY_ATTRIBUTE_VALUE: detection.language,
+                ENTITY_ATTRIBUTE_VALUE: found,
                 ENTITY_ATTRIBUTE_START: 0,
                 ENTITY_ATTRIBUTE_END: len(text),
-                ENTITY_ATTRIBUTE_CONFIDENCE: detection.confidence,
+                ENTITY_ATTRIBUTE_CONFIDENCE: confidence,
                 EXTRACTOR: self.__class__.__name__,
             }
             message.set(ENTITIES, [*message.get(ENTITIES, []), entity], add_to_output=True)

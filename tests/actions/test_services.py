@@ -10,9 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.services import ActionAnswerService
 from bot import responses
-from tests.conftest import ROOT
 
-DOMAIN = {"responses": responses.load(ROOT / "domain.yml")}
+DOMAIN = {"responses": responses.load()}
 
 
 def _tracker(text: str, language: str, entities: list[dict[str, Any]] | None = None) -> Tracker:
@@ -52,7 +51,8 @@ async def test_a_service_card_in_the_citizens_language(
     [message] = messages
     assert message["response"] == "utter_service_card"
     assert message["name"] == name
-    assert message["source"] == "https://www.gov.kz/services/3087?lang=ru"
+    # The official page in the citizen's language.
+    assert message["source"] == f"https://www.gov.kz/services/3087?lang={language}"
     assert message["checked_on"] == "23.11.2026"
     # The register does not know the document list: the answer must not invent one.
     assert unknown in message["documents"]
@@ -74,3 +74,19 @@ async def test_nothing_found_says_so_and_answers_no_service() -> None:
     messages, events = await _run(_tracker("рецепт плова", "ru"))
     assert messages[0]["response"] == "utter_service_not_found"
     assert events[0]["value"] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "response", "field"),
+    [
+        ("сколько стоит замена удостоверения личности", "ru", "utter_service_fee", "fee"),
+        ("жеке куәлікті ауыстыруға қанша тұрады", "kk", "utter_service_fee", "fee"),
+        ("жеке куәлікті ауыстыру қанша күн алады", "kk", "utter_service_time", "processing_time"),
+    ],
+)
+async def test_a_question_naming_a_service_and_a_fact_gets_that_fact(
+    text: str, language: str, response: str, field: str
+) -> None:
+    [message], _ = await _run(_tracker(text, language))
+    assert message["response"] == response
+    assert message["value"] == message[field] and message["name"]

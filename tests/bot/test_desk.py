@@ -21,13 +21,12 @@ from bot.desk import Button, Desk
 from bot.handoff import Case, HandoffStore, Status, Turn
 from bot.hours import WEEKDAYS, ScheduleFile
 from tests.bot.fakes import FakeBot
-from tests.conftest import ROOT
 
 GROUP = -1009876543210
 OPERATOR = User(1001, "Асель", is_bot=False)
 ADMIN = User(2002, "Бекзат", is_bot=False)
 STRANGER = User(3003, "Бөтен", is_bot=False)
-TEXTS = responses.load(ROOT / "domain.yml")
+TEXTS = responses.load()
 _messages = iter(range(500, 10**6))
 
 

@@ -53,6 +53,7 @@ def test_script_is_reported() -> None:
 
 
 def test_latin_kazakh_folds_to_cyrillic() -> None:
-    assert to_cyrillic("qalai") == "қалаи"
+    assert to_cyrillic("qalai") == "қалай"
+    assert to_cyrillic("kakoi") == "какой"
     assert to_cyrillic("Şäkır") == "шәкыр"
     assert to_cyrillic("zhol") == "жол"

@@ -152,8 +152,33 @@ def test_a_guide_naming_an_unknown_service_is_rejected(tmp_path: Path) -> None:
 
 
 def test_nlu_examples_name_every_service() -> None:
-    text = nlu_examples(REGISTER)
-    assert "- intent: ask_service" in text
+    [(intent, examples)] = nlu_examples(REGISTER).items()
+    assert intent == "ask_service"
     for service in REGISTER.services:
-        assert f"    - {service.name['kk']}\n" in text
-        assert f"    - {service.name['ru']}\n" in text
+        assert service.name["kk"] in examples and service.name["ru"] in examples
+
+
+def test_a_code_in_the_question_finds_its_service(tmp_path: Path) -> None:
+    _write(tmp_path, {**_valid_entry(), "code": "00103001"})
+    register = Register.load(tmp_path)
+    [match] = register.search("00103001 қызметі туралы айтыңызшы")
+    assert (match.service.id, match.score) == ("birth_registration", 1.0)
+    assert register.search("услуга 99999999") == []
+
+
+def test_the_official_page_is_given_in_the_citizens_language() -> None:
+    service = REGISTER.get("id_card_replacement")
+    assert service is not None
+    assert service.source_in("kk") == "https://www.gov.kz/services/3087?lang=kk"
+    assert service.source_in("ru") == "https://www.gov.kz/services/3087?lang=ru"
+    egov = next(s for s in REGISTER.services if "egov.kz/cms/en/" in s.source)
+    assert "/cms/kk/" in egov.source_in("kk") and "/cms/ru/" in egov.source_in("ru")
+
+
+def test_search_by_meaning_finds_what_spelling_alone_misses() -> None:
+    from bot.embedding import Embedder
+
+    question = "потерял работу, платят ли что-нибудь"
+    assert REGISTER.search(question)[0].service.id == "driving_licence_restore"  # "потерял"
+    semantic = Register.load(ROOT / "register", embedder=Embedder())
+    assert semantic.search(question)[0].service.id == "job_loss_payment"

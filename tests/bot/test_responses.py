@@ -7,9 +7,8 @@ import string
 import pytest
 
 from bot import responses
-from tests.conftest import ROOT
 
-RESPONSES = responses.load(ROOT / "domain.yml")
+RESPONSES = responses.load()
 
 
 def _placeholders(text: str) -> set[str]:

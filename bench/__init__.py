@@ -1,0 +1,1 @@
+"""Measurements that print numbers and write them to reports/: speed, load, experiments."""

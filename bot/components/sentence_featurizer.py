@@ -1,0 +1,85 @@
+"""Rasa graph component: sentence vectors of the offline multilingual e5 model as features.
+
+Character n-grams see spelling; a sentence model sees meaning, across Kazakh and Russian and
+across paraphrases ("бала туды" and "у нас родился ребёнок" land close together). This
+featurizer gives DIET and the ResponseSelector the e5 vector of each message (with e5's
+`query: ` prefix, see bot/embedding.py) as a dense sentence feature. Vectors are cached per
+text, so a message seen in training or asked again costs nothing. The model is read from
+`model_path`, else EMBEDDING_MODEL, else models/multilingual-e5-small: built at install time,
+never downloaded.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.embedding import DEFAULT_PATH, Embedder
+
+# Messages encoded together while training.
+BATCH = 64
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
+    """Adds the e5 sentence vector of a message's text as a dense sentence feature."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {**DenseFeaturizer.get_default_config(), "model_path": None, "cache_size": 20_000}
+
+    @classmethod
+    def validate_config(cls, config: dict[str, Any]) -> None:
+        """Nothing to check: every option has a usable default."""
+
+    @staticmethod
+    def required_packages() -> list[str]:
+        return ["sentence_transformers"]
+
+    def __init__(self, config: dict[str, Any], name: str) -> None:
+        super().__init__(name, config)
+        path = config.get("model_path") or os.environ.get("EMBEDDING_MODEL") or DEFAULT_PATH
+        self.embedder = Embedder(Path(path), cache_size=int(config["cache_size"]))
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SentenceEmbeddingFeaturizer:
+        return cls(config, execution_context.node_name)
+
+    def _featurize(self, messages: list[Message]) -> None:
+        texts = [m for m in messages if isinstance(m.get(TEXT), str) and m.get(TEXT).strip()]
+        for start in range(0, len(texts), BATCH):
+            batch = texts[start : start + BATCH]
+            vectors = self.embedder.encode([m.get(TEXT) for m in batch])
+            for message, vector in zip(batch, vectors, strict=True):
+                # A sentence vector only: DIET takes the token-level features from the
+                # sparse featurizers.
+                self.add_features_to_message(
+                    sequence=None,  # type: ignore[arg-type]
+                    sentence=vector.reshape(1, -1),
+                    attribute=TEXT,
+                    message=message,
+                )
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        self._featurize(training_data.training_examples)
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        self._featurize(messages)
+        return messages

@@ -1,0 +1,195 @@
+"""Questions the bot could not answer, grouped by meaning for editors (`make review`).
+
+`make review` takes the questions kept since the last review (bot/analytics.py: they ended in
+a fallback, out of scope, or with a person), groups them by meaning with the sentence model,
+and writes `content/review/<date>.yml`, largest groups first. For each group an editor sets
+`topic:` to the intent of an existing topic (content/topics/), or of a new topic they added,
+and deletes questions that should not be learned; `make train` then learns the group's
+questions as examples of that topic (`assigned_examples`). A group left without a topic is
+skipped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import redis
+
+from bot import analytics, settings
+from bot.content import CONTENT, ROOT, Content, ContentError, read_yaml, scalar, where
+from bot.language import LANGUAGES
+
+REVIEW_DIR = CONTENT / "review"
+# The stream id of the last question written to a review file.
+REVIEWED = f"{analytics.UNANSWERED}:reviewed"
+# Questions closer than this (cosine distance of e5 vectors, average linkage) share a group.
+# Measured (tests/bot/test_review.py): paraphrases in one language 0.03-0.07, the same
+# question in Kazakh and Russian 0.14-0.17, unrelated questions 0.18 and more.
+GROUP_DISTANCE = 0.17
+
+HEADER = """Questions citizens asked that the bot could not answer, grouped by meaning.
+Written by `make review` on {date}; {count} questions in {groups} groups, largest first.
+
+For each group, set `topic:` to the intent of the topic these questions belong to, e.g.
+`topic: faq/hkko` (see content/topics/; add a new topic file first if none fits), and
+delete the questions that should not be learned. The next `make train` learns them as
+examples of that topic. Groups without a topic are skipped; `reasons` says how each
+question ended: fallback (not understood), out_of_scope, or handoff (went to a person)."""
+
+
+def group(vectors: np.ndarray[Any, Any]) -> list[list[int]]:
+    """Indices of `vectors` (L2-normalised) grouped by meaning, largest group first."""
+    if len(vectors) < 2:
+        return [list(range(len(vectors)))] if len(vectors) else []
+    from sklearn.cluster import AgglomerativeClustering
+
+    labels = AgglomerativeClustering(
+        n_clusters=None,
+        affinity="cosine",
+        linkage="average",
+        distance_threshold=GROUP_DISTANCE,
+    ).fit_predict(vectors)
+    groups: dict[int, list[int]] = {}
+    for index, label in enumerate(labels):
+        groups.setdefault(int(label), []).append(index)
+    return sorted(groups.values(), key=lambda members: (-len(members), members[0]))
+
+
+def review_file(questions: list[analytics.Unanswered], groups: list[list[int]], date: str) -> str:
+    """The text of a review file."""
+    header = HEADER.format(date=date, count=len(questions), groups=len(groups))
+    lines = [*(f"# {line}" if line else "#" for line in header.splitlines()), "groups:"]
+    for members in groups:
+        reasons: dict[str, int] = {}
+        for index in members:
+            reasons[questions[index].reason] = reasons.get(questions[index].reason, 0) + 1
+        shown = ", ".join(f"{reason}: {count}" for reason, count in sorted(reasons.items()))
+        lines += ["", "  - topic:", f"    size: {len(members)}", f"    reasons: {{{shown}}}"]
+        lines.append("    questions:")
+        for language in LANGUAGES:
+            texts = list(
+                dict.fromkeys(
+                    questions[i].text for i in members if questions[i].language == language
+                )
+            )
+            if texts:
+                lines.append(f"      {language}:")
+                lines += [f"        - {scalar(text)}" for text in texts]
+    return "\n".join(lines) + "\n"
+
+
+def assigned_examples(content: Content, directory: Path = REVIEW_DIR) -> dict[str, list[str]]:
+    """The reviewed questions editors assigned to a topic, by intent, for training."""
+    problems: list[str] = []
+    examples: dict[str, list[str]] = {}
+    intents = {topic.intent for topic in content.topics}
+    for path in sorted(directory.glob("*.yml")):
+        data = read_yaml(path, directory.parent.parent)
+        at = f"{path.relative_to(directory.parent.parent)}:1"
+        groups = data.get("groups") if isinstance(data, dict) else None
+        if not isinstance(groups, list):
+            problems.append(f"{at}: expected groups: (a list of question groups)")
+            continue
+        for entry in groups:
+            topic = entry.get("topic") if isinstance(entry, dict) else None
+            if not topic:
+                continue
+            if topic not in intents:
+                problems.append(
+                    f"{where(topic, at)}: topic '{topic}' is not the intent of any file in "
+                    "content/topics/ (add that topic first, or pick an existing one)"
+                )
+                continue
+            questions = entry.get("questions") or {}
+            for language in LANGUAGES:
+                listed = questions.get(language) or [] if isinstance(questions, dict) else []
+                examples.setdefault(str(topic), []).extend(
+                    str(q) for q in listed if isinstance(q, str) and q.strip()
+                )
+    if problems:
+        raise ContentError(problems)
+    return examples
+
+
+@contextlib.contextmanager
+def _redis(config: settings.Settings) -> Iterator[redis.Redis]:
+    """The bot's Redis: REDIS_URL, the embedded one `make run` runs, or its saved data."""
+    client = redis.Redis.from_url(config.resolved_redis_url)
+    try:
+        client.ping()
+        yield client
+        return
+    except redis.ConnectionError:
+        if config.redis_url:
+            raise
+    finally:
+        client.close()
+    from bot.stack import ROOT as STACK_ROOT
+    from bot.stack import free_port, redis_server_binary
+
+    data_dir = STACK_ROOT / ".run" / "redis"
+    if not data_dir.exists():
+        raise SystemExit("No questions yet: start the bot with `make run` first.")
+    port = free_port()
+    server = subprocess.Popen(
+        [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1",
+         "--dir", str(data_dir), "--appendonly", "yes"],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    client = redis.Redis(port=port)
+    try:
+        for _ in range(100):
+            with contextlib.suppress(redis.ConnectionError, redis.BusyLoadingError):
+                client.ping()
+                break
+            time.sleep(0.1)
+        yield client
+    finally:
+        client.close()
+        server.terminate()
+        server.wait(10)
+
+
+def run(client: redis.Redis, out_dir: Path, today: dt.date) -> Path | None:
+    """Write the review file of the questions kept since the last review; None if none."""
+    from bot.embedding import Embedder
+
+    last = client.get(REVIEWED)
+    questions = analytics.unanswered(client, last.decode() if last else "-")
+    if not questions:
+        return None
+    vectors = Embedder().encode([q.text for q in questions])
+    groups = group(vectors)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{today.isoformat()}.yml"
+    suffix = 1
+    while path.exists():
+        suffix += 1
+        path = out_dir / f"{today.isoformat()}-{suffix}.yml"
+    path.write_text(review_file(questions, groups, today.isoformat()), encoding="utf-8")
+    client.set(REVIEWED, questions[-1].id)
+    return path
+
+
+def main() -> None:
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
+    config = settings.load({**settings.read_dotenv(ROOT / ".env"), **os.environ})
+    with _redis(config) as client:
+        path = run(client, REVIEW_DIR, dt.date.today())
+    if path is None:
+        print("No new unanswered questions since the last review.")
+    else:
+        print(f"Wrote {path.relative_to(ROOT)}: set each group's topic, then run `make train`.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""`make validate` speaks to editors: each finding names the file and line, and what to do."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+from bot.checks import Finding, run
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+TODAY = dt.date(2026, 11, 23)
+
+
+def _copy(tmp_path: Path) -> tuple[Path, Path]:
+    content, register = tmp_path / "content", tmp_path / "register"
+    shutil.copytree(ROOT / "content", content)
+    shutil.copytree(ROOT / "register", register)
+    return content, register
+
+
+def _errors(findings: list[Finding]) -> list[str]:
+    return [str(f) for f in findings if f.level == "error"]
+
+
+def test_the_shipped_content_has_no_errors(tmp_path: Path) -> None:
+    content, register = _copy(tmp_path)
+    assert _errors(run(content, register, TODAY, similar=False)) == []
+
+
+def test_too_few_questions_and_one_question_in_two_topics_are_errors(tmp_path: Path) -> None:
+    content, register = _copy(tmp_path)
+    (content / "topics" / "faq_small.yml").write_text(
+        "intent: faq/small\nquestions:\n  kk:\n    - ХҚКО қашан жұмыс істейді\n"
+        "  ru:\n    - где ближайший ЦОН\n",
+        encoding="utf-8",
+    )
+    errors = _errors(run(content, register, TODAY, similar=False))
+    assert any(
+        e.startswith("content/topics/faq_small.yml:1: error: faq/small has 1 Kazakh (kk) questions")
+        for e in errors
+    )
+    twice = [e for e in errors if "is a question of faq/small and also of" in e]
+    assert twice and twice[0].startswith("content/topics/faq_small.yml:4: error:")
+
+
+def test_a_stale_or_future_source_date_is_flagged(tmp_path: Path) -> None:
+    content, register = _copy(tmp_path)
+    path = register / "identity.yml"
+    path.write_text(
+        path.read_text("utf-8").replace("checked_on: 2026-11-23", "checked_on: 2025-01-10", 1),
+        encoding="utf-8",
+    )
+    findings = run(content, register, TODAY, similar=False)
+    stale = [str(f) for f in findings if "checked on 2025-01-10" in f.message]
+    assert stale and stale[0].startswith("register: service '")
+    assert ": warning: " in stale[0]
+    later = run(content, register, dt.date(2024, 1, 1), similar=False)
+    assert any("is in the future" in e for e in _errors(later))
+
+
+def test_a_review_group_assigned_to_no_topic_is_an_error(tmp_path: Path) -> None:
+    content, register = _copy(tmp_path)
+    (content / "review").mkdir(exist_ok=True)
+    (content / "review" / "2026-11-23.yml").write_text(
+        "groups:\n  - topic: faq/no_such_topic\n    questions:\n      ru:\n        - вопрос\n",
+        encoding="utf-8",
+    )
+    errors = _errors(run(content, register, TODAY, similar=False))
+    assert any(
+        e.startswith("content/review/2026-11-23.yml:2: error: topic 'faq/no_such_topic'")
+        for e in errors
+    )
+
+
+def test_near_copies_across_topics_are_flagged_as_conflicts(tmp_path: Path) -> None:
+    content, register = _copy(tmp_path)
+    path = content / "topics" / "thanks.yml"
+    path.write_text(
+        path.read_text("utf-8").replace("  kk:\n", "  kk:\n    - сау болыңыз рахмет сізге\n", 1),
+        encoding="utf-8",
+    )
+    warnings = [str(f) for f in run(content, register, TODAY) if f.level == "warning"]
+    flagged = [w for w in warnings if "'сау болыңыз рахмет сізге' (thanks" in w]
+    assert flagged and "(goodbye" in flagged[0] and "content/topics/" in flagged[0]
