@@ -22,8 +22,8 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install run train test lint format validate evaluate review export import \
-  ablation tune chat operator lock clean
+.PHONY: help install run train test lint format validate evaluate review report export import \
+  ablation tune bench chat operator lock clean
 
 help:
 	@echo "make run       install, build the embedding model, train if needed, start everything"
@@ -32,7 +32,9 @@ help:
 	@echo "make validate  check the content (file and line of each problem), then rasa data validate"
 	@echo "make evaluate  score the model on the held-out messages (reports/evaluation.md)"
 	@echo "make review    group the questions the bot could not answer, for editors"
+	@echo "make report    how the bot is doing, for editors (reports/report.html)"
 	@echo "make export    the content as a spreadsheet (build/content.xlsx); make import FILE=…"
+	@echo "make bench     latency, throughput and memory of the whole stack (reports/bench.json)"
 	@echo "make lint      ruff and mypy"
 	@echo "make chat      talk to the bot as a citizen (local emulator)"
 	@echo "make operator  answer cases as an operator (local emulator)"
@@ -104,6 +106,11 @@ evaluate: $(MODEL)
 review: $(INSTALLED) $(EMBEDDING)
 	$(PY) -m bot.review
 
+# One HTML page for editors: understood share, fallback and handoff, ratings, topics, the
+# unanswered questions grouped as `make review` would, per-intent F1 of the last evaluation.
+report: $(INSTALLED) $(EMBEDDING)
+	$(PY) -m bot.report
+
 export: $(INSTALLED)
 	@mkdir -p $(BUILD)
 	$(PY) -m bot.spreadsheet export $(or $(FILE),$(BUILD)/content.xlsx)
@@ -118,6 +125,14 @@ ablation: $(MODEL)
 
 tune: $(MODEL)
 	$(PY) -m bench.experiments tune
+
+# Latency (p50/p95/p99), messages per second and peak memory through the REST channel and the
+# Telegram bridge, one message at a time and with 50 and 200 conversations at once, on a stack
+# of its own (free ports): reports/bench.json and a table (README.md, Performance). It
+# benchmarks the trained model as it is; BENCH_ARGS="--train" also times a training run (a
+# few minutes), --profile samples where the time goes (needs py-spy), --quick is a smoke run.
+bench: $(INSTALLED) $(EMBEDDING)
+	$(PY) -m bench.load $(BENCH_ARGS)
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check bot actions bench tests

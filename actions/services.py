@@ -29,6 +29,10 @@ def _load_register() -> Register:
 
 REGISTER = _load_register()
 
+# A follow-up question ("қанша тұрады?") is about the service just discussed unless it names
+# another one this clearly (a register search score: "сколько стоит паспорт" 0.44, "где
+# подать?" 0.32).
+NAMES_A_SERVICE = 0.4
 # When the runner-up scores within this of the best match, the citizen chooses with buttons
 # instead of getting an answer about a service they may not have meant.
 AMBIGUITY_MARGIN = 0.1
@@ -60,9 +64,10 @@ def answer_service(
     """A service card, or one fact of it for a follow-up question (`intent` in FACTS)."""
     language = language_of(tracker)
     matches = _find(tracker, text)
-    if not matches and intent in FACTS:
-        previous = REGISTER.get(tracker.get_slot("current_service") or "")
-        matches = [Match(previous, 1.0)] if previous else []
+    previous = REGISTER.get(tracker.get_slot("current_service") or "")
+    if intent in FACTS and previous and not (matches and matches[0].score >= NAMES_A_SERVICE):
+        # "а сколько это стоит?": about the service just discussed, unless it names another.
+        matches = [Match(previous, 1.0)]
     if not matches:
         response = "utter_service_which" if intent in FACTS else "utter_service_not_found"
         dispatcher.utter_message(response=response)

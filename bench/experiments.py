@@ -6,9 +6,10 @@ reports/ablation.md (docs/nlu.md shows the last table).
 
 `python -m bench.experiments tune` chooses the fallback threshold, the ambiguity threshold
 and `suggest_min` without looking at the held-out set: it trains three models, each on two
-thirds of the training questions, predicts the third they did not see, and picks the
-values that serve citizens best on those out-of-fold predictions (see `utility`). Writes
-reports/thresholds.md.
+thirds of the training questions, predicts the third they did not see, and on those
+out-of-fold predictions picks the most accurate thresholds that keep the out-of-scope recall
+at its gate, then the `suggest_min` whose "did you mean" buttons help most (`tune`). Writes
+reports/thresholds.md and the predictions (reports/oof_predictions.json, for --rescore).
 
 Both need `make train` first (they read the built data under build/).
 """
@@ -32,7 +33,7 @@ import yaml
 
 from bot.confidence import ranking
 from bot.content import ROOT, nlu_yaml
-from bot.evaluate import DECLINED, evaluate, load_samples, predicted_intent
+from bot.evaluate import DECLINED, evaluate, load_samples
 
 BUILD = ROOT / "build"
 REPORTS = ROOT / "reports"
@@ -82,9 +83,15 @@ def variants() -> dict[str, list[dict[str, Any]]]:
                 component.update({"fold_latin": False, "lemmas": False})
         return changed
 
+    def with_diet() -> list[dict[str, Any]]:
+        diet = {"name": "DIETClassifier", "epochs": 100, "constrain_similarities": True,
+                "entity_recognition": False, "random_seed": 42}  # fmt: skip
+        return [diet if c["name"].endswith("LinearIntentClassifier") else c for c in ours]
+
     return {
         "Rasa default pipeline": RASA_DEFAULT,
         "ours": ours,
+        "ours with DIET instead of the linear classifier": with_diet(),
         "ours without dense sentence features": without("SentenceEmbeddingFeaturizer"),
         "ours without folding and lemmas": plain_tokens(),
     }
@@ -181,43 +188,60 @@ def folds(data: list[tuple[str, str]], k: int, seed: int = 7) -> list[list[int]]
     return assigned
 
 
-def utility(answered: bool, right: bool, suggested: bool, out_of_scope: bool) -> float:
-    """What a turn is worth to a citizen, by what the bot did with it.
-
-    A right answer 1; a wrong one -2 (they act on it, or must start again); a "did you mean"
-    that holds the right topic 0.5 (one more tap); a polite "I did not understand" or, for an
-    out-of-scope question, declining 0.25; suggestions that miss 0.
-    """
-    if answered:
-        return 1.0 if right else -2.0
-    if out_of_scope:
-        return 0.25 if not suggested else 0.0
-    return 0.5 if right else (0.0 if suggested else 0.25)
+def _answered(parse: dict[str, Any], threshold: float, ambiguity: float) -> str | None:
+    """The intent the bot acts on at these thresholds; None when it falls back."""
+    ranked = ranking(parse)
+    if not ranked:
+        return None
+    top, confidence = ranked[0]
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    if confidence < threshold or confidence - runner_up < ambiguity:
+        return None
+    return top
 
 
-def score(
+def gate_scores(
+    predictions: list[tuple[str, dict[str, Any]]], threshold: float, ambiguity: float
+) -> tuple[float, float]:
+    """Accuracy and out-of-scope recall as `make evaluate` counts them (a fallback declines)."""
+    outcomes = [
+        (truth, _answered(parse, threshold, ambiguity) or DECLINED) for truth, parse in predictions
+    ]
+    accuracy = sum(truth == got for truth, got in outcomes) / len(outcomes)
+    declined = [got == DECLINED for truth, got in outcomes if truth == DECLINED]
+    return accuracy, sum(declined) / max(1, len(declined))
+
+
+def suggestion_score(
     predictions: list[tuple[str, dict[str, Any]]],
     threshold: float,
     ambiguity: float,
     suggest_min: float,
     labelled: set[str],
 ) -> float:
-    total = 0.0
+    """Over in-scope questions the bot is unsure of: buttons holding the right topic count 1,
+    buttons that all miss -0.5 (a detour), no buttons 0 (the plain "please rephrase")."""
+    total, unsure = 0.0, 0
     for truth, parse in predictions:
-        ranked = ranking(parse)
-        top, confidence = ranked[0] if ranked else ("", 0.0)
-        runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
-        answered = confidence >= threshold and confidence - runner_up >= ambiguity
-        offered = [i for i, c in ranked if i in labelled and c >= suggest_min][:3]
-        out_of_scope = truth == DECLINED
-        right = (top == truth) if answered else (truth in offered)
-        total += utility(answered, right, bool(offered), out_of_scope)
-    return total / len(predictions)
+        if truth == DECLINED or _answered(parse, threshold, ambiguity) is not None:
+            continue
+        unsure += 1
+        offered = [i for i, c in ranking(parse) if i in labelled and c >= suggest_min][:3]
+        total += 1.0 if truth in offered else (-0.5 if offered else 0.0)
+    return total / max(1, unsure)
 
 
-def tune(out: Path, k: int = 3) -> str:
-    from bot.content import Content
+def _slim(parse: dict[str, Any]) -> dict[str, Any]:
+    """What the thresholds need of a parse (kept in reports/oof_predictions.json)."""
+    selector = (parse.get("response_selector") or {}).get("default") or {}
+    return {
+        "intent_ranking": parse.get("intent_ranking") or [],
+        "response_selector": {"default": {"ranking": selector.get("ranking") or []}},
+    }
 
+
+def predict_out_of_fold(k: int = 3) -> list[tuple[str, dict[str, Any]]]:
+    """Each training example predicted by a model trained on the other folds, no fallback."""
     data = examples()
     pipeline = [
         c for c in yaml.safe_load(CONFIG.read_text(encoding="utf-8"))["pipeline"]
@@ -229,37 +253,56 @@ def tune(out: Path, k: int = 3) -> str:
             held_set = set(held)
             train_part = [example for i, example in enumerate(data) if i not in held_set]
             parse = parser(train(pipeline, train_part, Path(work) / f"fold{number}"))
-            predictions += [(data[i][1], parse(data[i][0])) for i in held]
+            predictions += [(data[i][1], _slim(parse(data[i][0]))) for i in held]
             print(f"fold {number + 1}/{k} predicted", flush=True)
-    # The FAQ topic a retrieval question was labelled with is what the bot must find.
+    return predictions
+
+
+def tune(out: Path, rescore: bool) -> str:
+    """Thresholds for the quality gates: the most accurate pair of fallback thresholds whose
+    out-of-scope recall meets its gate, then the `suggest_min` that helps most."""
+    from bot.content import Content
+    from bot.settings import quality
+
+    saved = out / "oof_predictions.json"
+    if rescore and saved.exists():
+        predictions = [(t, p) for t, p in json.loads(saved.read_text(encoding="utf-8"))]
+    else:
+        predictions = predict_out_of_fold()
+        out.mkdir(parents=True, exist_ok=True)
+        saved.write_text(json.dumps(predictions, ensure_ascii=False), encoding="utf-8")
+    target = quality()["evaluation"]["out_of_scope_recall"]
+    pairs = itertools.product(
+        [0.0, 0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6], [0.0, 0.05, 0.1, 0.15, 0.2, 0.3]
+    )
+    scored = sorted(
+        ((*gate_scores(predictions, t, a), t, a) for t, a in pairs),
+        key=lambda row: (row[1] >= target, row[0]),
+        reverse=True,
+    )
+    accuracy, recall, threshold, ambiguity = scored[0]
     labelled = set(Content.load().labels())
-    grid = itertools.product(
-        [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9], [0.0, 0.05, 0.1, 0.2, 0.3], [0.05, 0.1, 0.15, 0.2, 0.3]
+    floors = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3]
+    suggest = max(
+        floors, key=lambda s: suggestion_score(predictions, threshold, ambiguity, s, labelled)
     )
-    results = sorted(
-        ((score(predictions, t, a, s, labelled), t, a, s) for t, a, s in grid), reverse=True
-    )
-    best = results[0]
-    plain_accuracy = sum(predicted_intent(parse)[0] == truth for truth, parse in predictions) / len(
-        predictions
-    )
+    plain_accuracy, _ = gate_scores(predictions, 0.0, 0.0)
+    helped = suggestion_score(predictions, threshold, ambiguity, suggest, labelled)
     lines = [
-        f"Out-of-fold predictions for {len(predictions)} training examples ({k} folds).",
-        f"Top-1 accuracy without any threshold: {plain_accuracy:.1%}.",
+        f"Out-of-fold predictions for {len(predictions)} training examples (3 folds).",
+        f"Accuracy with no fallback: {plain_accuracy:.1%}.",
+        f"Out-of-scope recall gate: {target:.0%}.",
         "",
-        "| utility | threshold | ambiguity_threshold | suggest_min |",
+        "| threshold | ambiguity_threshold | accuracy | out-of-scope recall |",
         "| --- | --- | --- | --- |",
-        *(f"| {u:.3f} | {t} | {a} | {s} |" for u, t, a, s in results[:10]),
+        *(f"| {t} | {a} | {acc:.1%} | {rec:.1%} |" for acc, rec, t, a in scored[:12]),
         "",
-        f"Chosen: threshold {best[1]}, ambiguity_threshold {best[2]}, suggest_min {best[3]}.",
+        f"Chosen: threshold {threshold}, ambiguity_threshold {ambiguity} "
+        f"(accuracy {accuracy:.1%}, out-of-scope recall {recall:.1%}); suggest_min {suggest} "
+        f"(suggestion score {helped:.2f}).",
     ]
     table = "\n".join(lines) + "\n"
-    out.mkdir(parents=True, exist_ok=True)
     (out / "thresholds.md").write_text(table, encoding="utf-8")
-    (out / "thresholds.json").write_text(
-        json.dumps({"threshold": best[1], "ambiguity_threshold": best[2], "suggest_min": best[3]}),
-        encoding="utf-8",
-    )
     return table
 
 
@@ -267,8 +310,11 @@ def main() -> None:
     parser_ = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser_.add_argument("experiment", choices=["ablation", "tune"])
     parser_.add_argument("--out", type=Path, default=REPORTS)
+    parser_.add_argument(
+        "--rescore", action="store_true", help="tune: reuse the saved out-of-fold predictions"
+    )
     args = parser_.parse_args()
-    print(ablation(args.out) if args.experiment == "ablation" else tune(args.out))
+    print(ablation(args.out) if args.experiment == "ablation" else tune(args.out, args.rescore))
 
 
 if __name__ == "__main__":

@@ -28,8 +28,11 @@ from bot.handoff import PREFIX
 
 log = logging.getLogger(__name__)
 
-# Pauses (seconds) before each retry; after the last one the message counts as failed.
+# Pauses (seconds) before each retry; after the last one the message counts as failed. Flood
+# control's retry_after is honoured when it asks for longer.
 RETRY_DELAYS = (1, 3, 10, 30, 60, 120, 300, 600, 900)
+# Telegram's longest message text, in UTF-16 code units (an emoji may count two).
+MAX_TEXT_UNITS = 4096
 OUTBOX = f"{PREFIX}:outbox"
 
 Keyboard = tuple[tuple[tuple[str, str], ...], ...]
@@ -70,6 +73,22 @@ def markup(buttons: Keyboard) -> InlineKeyboardMarkup | None:
         [InlineKeyboardButton(title, callback_data=data) for title, data in row] for row in buttons
     ]
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def fit(text: str, limit: int = MAX_TEXT_UNITS) -> str:
+    """The text cut to what Telegram takes, ending in "…" if it was cut.
+
+    Telegram refuses a longer text outright, so a long relay or case card would be lost;
+    cut, it still tells the operator or the citizen most of it.
+    """
+    if len(text.encode("utf-16-le")) // 2 <= limit:
+        return text
+    units = 0
+    for index, character in enumerate(text):
+        units += 2 if ord(character) > 0xFFFF else 1
+        if units > limit - 1:
+            return text[:index] + "…"
+    return text
 
 
 def transient(error: TelegramError) -> bool:
@@ -182,9 +201,10 @@ class Courier:
                 reply_parameters=reply,
             )
             return copied.message_id
+        # Plain text, never a parse mode: nothing a citizen or an operator wrote is formatting.
         sent = await self.bot.send_message(
             message.chat_id,
-            message.text,
+            fit(message.text),
             message_thread_id=message.thread_id,
             reply_parameters=reply,
             reply_markup=markup(message.buttons),

@@ -1,4 +1,14 @@
-"""Client of the Rasa server's REST channel, as the Telegram bridge uses it."""
+"""Client of the Rasa server's REST channel, as the Telegram bridge uses it.
+
+When Rasa is down or restarting, a citizen's message is never lost, and never waits on an
+open-ended promise. A refused connection means the message did not reach Rasa, so it is
+safe to send again: `send` retries it a few times at once (a blip), then raises
+`DialogueUnreachable`, and the bridge keeps the message in Redis (bot/backlog.py), tells the
+citizen once that it will answer as soon as it can, and sends the kept messages in order
+when Rasa answers again — for up to RASA_RETRY_SECONDS (300); past that, the citizen is
+asked to write again. Any other failure (an error answer, a timeout) is not retried,
+because Rasa may already have acted on the message: the citizen gets the apology at once.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +32,10 @@ class DialogueUnavailable(RuntimeError):
     """Rasa could not be reached or failed; the bridge apologises to the citizen."""
 
 
+class DialogueUnreachable(DialogueUnavailable):
+    """Rasa refused the connection every time: the message never reached it."""
+
+
 class DialogueClient:
     """Sends a citizen's message to Rasa and returns the replies with their payload."""
 
@@ -30,25 +44,29 @@ class DialogueClient:
         self.http = httpx.AsyncClient(timeout=TIMEOUT_SECONDS)
 
     async def send(
-        self, sender: str, text: str, metadata: dict[str, Any] | None = None
+        self,
+        sender: str,
+        text: str,
+        metadata: dict[str, Any] | None = None,
+        attempts: int = ATTEMPTS,
     ) -> list[dict[str, Any]]:
         """The replies to a message; `metadata` reaches the NLU pipeline (a chosen language)."""
         body: dict[str, Any] = {"sender": sender, "message": text}
         if metadata:
             body["metadata"] = metadata
-        for attempt in range(1, ATTEMPTS + 1):
+        for attempt in range(1, attempts + 1):
             try:
                 response = await self.http.post(self.webhook, json=body)
                 response.raise_for_status()
                 replies: list[dict[str, Any]] = response.json()
                 return replies
-            except httpx.ConnectError as error:
+            except (httpx.ConnectError, httpx.ConnectTimeout) as error:
                 log.warning("Rasa unreachable (attempt %d) for %s: %r", attempt, sender, error)
-                if attempt < ATTEMPTS:
+                if attempt < attempts:
                     await asyncio.sleep(attempt)
             except (httpx.HTTPError, ValueError) as error:
                 raise DialogueUnavailable(f"Rasa failed: {error!r}") from error
-        raise DialogueUnavailable(f"Rasa at {self.webhook} is unreachable")
+        raise DialogueUnreachable(f"Rasa at {self.webhook} is unreachable")
 
     async def close(self) -> None:
         await self.http.aclose()

@@ -2,8 +2,10 @@
 
 Telegram is out of reach on development machines and in CI, so the bot talks to the emulator
 instead, and tests and `python -m bot.devchat` act as citizens and operators through the
-emulator's client API: send a message (optionally as a reply), press an inline button, and
-read what the bot sent to a chat. `EmulatorProcess` runs the emulator for a test.
+emulator's client API: send a message or an attachment (photo, document, voice, sticker;
+optionally as a reply), press an inline button, read what the bot sent to a chat, and make
+Telegram fail the bot's next calls (flood control, outages, refusals). `EmulatorProcess` runs
+the emulator for a test.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 import httpx
 
@@ -27,6 +29,10 @@ log = logging.getLogger(__name__)
 SERVER_JS = Path(__file__).resolve().parent.parent / "emulator" / "server.js"
 
 _READY = re.compile(r"emulator listening on (\S+)")
+
+# What a user can send besides text (the emulator fills in file ids and sizes).
+Attachment = Literal["photo", "document", "voice", "sticker"]
+ATTACHMENTS: tuple[Attachment, ...] = ("photo", "document", "voice", "sticker")
 
 
 class EmulatorError(RuntimeError):
@@ -70,6 +76,12 @@ class BotMessage:
     # Texts of a reply keyboard (the buttons that send their text as a message).
     keyboard: tuple[tuple[str, ...], ...]
     raw: dict[str, Any]
+    # The attachment the message carries (a copy of a user's one), its file id and caption.
+    attachment: Attachment | None = None
+    file_id: str | None = None
+    caption: str = ""
+    # Set only when the bot asked Telegram to format the text (HTML, Markdown).
+    parse_mode: str | None = None
 
     @property
     def buttons(self) -> list[Button]:
@@ -79,6 +91,10 @@ class BotMessage:
     def from_api(cls, message: dict[str, Any]) -> BotMessage:
         markup = message.get("reply_markup") or {}
         replied = message.get("reply_to_message")
+        attachment = next((kind for kind in ATTACHMENTS if message.get(kind)), None)
+        file: Any = message.get(attachment) if attachment else None
+        if isinstance(file, list):  # a photo comes in several sizes, the largest last
+            file = file[-1]
         return cls(
             message_id=message["message_id"],
             chat_id=message["chat"]["id"],
@@ -94,6 +110,10 @@ class BotMessage:
                 for row in markup.get("keyboard", [])
             ),
             raw=message,
+            attachment=attachment,
+            file_id=file.get("file_id") if isinstance(file, dict) else None,
+            caption=message.get("caption") or "",
+            parse_mode=message.get("parse_mode"),
         )
 
 
@@ -116,6 +136,62 @@ def _message_body(
     if reply_to_message_id is not None:
         body["reply_to_message_id"] = reply_to_message_id
     return body
+
+
+def _attachment_body(
+    token: str,
+    chat_id: int,
+    user: User,
+    kind: Attachment,
+    caption: str | None,
+    reply_to_message_id: int | None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "botToken": token,
+        "from": user.as_api(),
+        "chat": {"id": chat_id},
+        kind: True,
+    }
+    if caption is not None:
+        body["caption"] = caption
+    if reply_to_message_id is not None:
+        body["reply_to_message_id"] = reply_to_message_id
+    return body
+
+
+def _fault_body(
+    method: str,
+    status: int,
+    retry_after: int | None,
+    count: int,
+    chat_id: int | None,
+    description: str | None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"method": method, "status": status, "count": count}
+    if retry_after is not None:
+        body["retry_after"] = retry_after
+    if chat_id is not None:
+        body["chat_id"] = chat_id
+    if description is not None:
+        body["description"] = description
+    return body
+
+
+@dataclass(frozen=True)
+class FaultHit:
+    """A call of the bot that met an injected fault, and when (seconds since the epoch)."""
+
+    method: str
+    chat_id: int | None
+    status: int
+    at: float
+
+
+def _hits(result: dict[str, Any]) -> list[FaultHit]:
+    return [
+        FaultHit(hit["method"], hit.get("chat_id"), int(hit["status"]), hit["at"] / 1000)
+        for hit in result["hits"]
+    ]
 
 
 def _callback_body(
@@ -165,6 +241,40 @@ class EmulatorClient:
         body = _message_body(self.token, chat_id, user, text, reply_to_message_id)
         update = _result(self._http.post("/sendMessage", json=body))
         return int(update["message"]["message_id"])
+
+    def send_attachment(
+        self,
+        chat_id: int,
+        user: User,
+        kind: Attachment,
+        caption: str | None = None,
+        reply_to_message_id: int | None = None,
+    ) -> int:
+        """Send a photo, document, voice message or sticker as `user`; return its message id."""
+        body = _attachment_body(self.token, chat_id, user, kind, caption, reply_to_message_id)
+        update = _result(self._http.post("/sendMessage", json=body))
+        return int(update["message"]["message_id"])
+
+    def add_fault(
+        self,
+        method: str,
+        status: int,
+        *,
+        retry_after: int | None = None,
+        count: int = 1,
+        chat_id: int | None = None,
+        description: str | None = None,
+    ) -> None:
+        """Make the next `count` calls of Bot API `method` (to `chat_id`) fail with `status`."""
+        body = _fault_body(method, status, retry_after, count, chat_id, description)
+        _result(self._http.post("/faults", json=body))
+
+    def fault_hits(self) -> list[FaultHit]:
+        """The calls that met an injected fault, oldest first."""
+        return _hits(_result(self._http.get("/faults")))
+
+    def clear_faults(self) -> None:
+        _result(self._http.delete("/faults"))
 
     def press_button(self, chat_id: int, user: User, message_id: int, callback_data: str) -> str:
         """Press the inline button with `callback_data`; return the callback query's id."""
@@ -217,6 +327,40 @@ class AsyncEmulatorClient:
         body = _message_body(self.token, chat_id, user, text, reply_to_message_id)
         update = _result(await self._http.post("/sendMessage", json=body))
         return int(update["message"]["message_id"])
+
+    async def send_attachment(
+        self,
+        chat_id: int,
+        user: User,
+        kind: Attachment,
+        caption: str | None = None,
+        reply_to_message_id: int | None = None,
+    ) -> int:
+        """Send a photo, document, voice message or sticker as `user`; return its message id."""
+        body = _attachment_body(self.token, chat_id, user, kind, caption, reply_to_message_id)
+        update = _result(await self._http.post("/sendMessage", json=body))
+        return int(update["message"]["message_id"])
+
+    async def add_fault(
+        self,
+        method: str,
+        status: int,
+        *,
+        retry_after: int | None = None,
+        count: int = 1,
+        chat_id: int | None = None,
+        description: str | None = None,
+    ) -> None:
+        """Make the next `count` calls of Bot API `method` (to `chat_id`) fail with `status`."""
+        body = _fault_body(method, status, retry_after, count, chat_id, description)
+        _result(await self._http.post("/faults", json=body))
+
+    async def fault_hits(self) -> list[FaultHit]:
+        """The calls that met an injected fault, oldest first."""
+        return _hits(_result(await self._http.get("/faults")))
+
+    async def clear_faults(self) -> None:
+        _result(await self._http.delete("/faults"))
 
     async def press_button(
         self, chat_id: int, user: User, message_id: int, callback_data: str

@@ -123,6 +123,13 @@ def to_cyrillic(text: str) -> str:
     return folded.translate(_LETTERS)
 
 
+def as_cyrillic(text: str) -> str:
+    """A message in Latin letters folded to Cyrillic, others as they are: the sentence model
+    knows Kazakh and Russian far better in Cyrillic ("balabaqshaga kezek" → "балабақшага
+    кезек"; measured in docs/nlu.md)."""
+    return to_cyrillic(text) if script_of(text) in ("latin", "mixed") else text
+
+
 @lru_cache(maxsize=1)
 def _lingua() -> LanguageDetector:
     return (

@@ -21,10 +21,14 @@ def sender_id(chat_id: int) -> str:
 
 
 class RasaPause:
-    """Appends `pause` and `resume` events through Rasa's HTTP API (`--enable-api`)."""
+    """Appends `pause` and `resume` events through Rasa's HTTP API (`--enable-api`).
 
-    def __init__(self, rasa_url: str) -> None:
+    The API answers only with Rasa's `--auth-token` (RASA_TOKEN), sent as `?token=`.
+    """
+
+    def __init__(self, rasa_url: str, token: str = "") -> None:
         self.rasa_url = rasa_url.rstrip("/")
+        self.token = token
         self.http = httpx.AsyncClient(timeout=10.0)
 
     async def pause(self, sender: str) -> bool:
@@ -36,13 +40,18 @@ class RasaPause:
     async def _event(self, sender: str, event: Literal["pause", "resume"]) -> bool:
         """False when Rasa could not be told; the bridge tries again later."""
         url = f"{self.rasa_url}/conversations/{sender}/tracker/events"
+        params = {"include_events": "NONE", **({"token": self.token} if self.token else {})}
         try:
-            response = await self.http.post(
-                url, params={"include_events": "NONE"}, json={"event": event}
-            )
+            response = await self.http.post(url, params=params, json={"event": event})
             response.raise_for_status()
         except httpx.HTTPError as error:
-            log.warning("Could not %s the Rasa conversation %s: %r", event, sender, error)
+            # Not the error itself: its URL would carry the token into the log.
+            reason = (
+                f"HTTP {error.response.status_code}"
+                if isinstance(error, httpx.HTTPStatusError)
+                else type(error).__name__
+            )
+            log.warning("Could not %s the Rasa conversation %s: %s", event, sender, reason)
             return False
         return True
 

@@ -36,9 +36,16 @@ class MaskingFilter(logging.Filter):
         return True
 
 
+class MaskingFormatter(logging.Formatter):
+    """Masks the whole formatted record, a traceback and its exception's message included."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask(super().format(record))
+
+
 def configure_logging(level: str) -> None:
     """Log to stderr with personal numbers masked, for every logger of the process."""
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(MaskingFilter())
     logging.basicConfig(level=level, handlers=[handler], force=True)

@@ -12,29 +12,44 @@ skipped.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import datetime as dt
 import os
-import subprocess
-import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import redis
+from numpy.typing import NDArray
 
 from bot import analytics, settings
-from bot.content import CONTENT, ROOT, Content, ContentError, read_yaml, scalar, where
+from bot.content import (
+    CONTENT,
+    ROOT,
+    Content,
+    ContentError,
+    iter_questions,
+    read_yaml,
+    scalar,
+    where,
+)
 from bot.language import LANGUAGES
 
 REVIEW_DIR = CONTENT / "review"
 # The stream id of the last question written to a review file.
 REVIEWED = f"{analytics.UNANSWERED}:reviewed"
-# Questions closer than this (cosine distance of e5 vectors, average linkage) share a group.
-# Measured (tests/bot/test_review.py): paraphrases in one language 0.03-0.07, the same
-# question in Kazakh and Russian 0.14-0.17, unrelated questions 0.18 and more.
-GROUP_DISTANCE = 0.17
+# Questions closer than this (cosine distance, average linkage) share a group. A question is
+# described by its e5 vector, centred on the mean of the topics' questions (e5 puts any two
+# sentences of one language close, the centring removes what they all share), beside its
+# character n-grams. Measured (tests/bot/test_review.py): paraphrases 0.18-0.55, different
+# questions 0.75 and more, the same question in the other language 0.6-0.9 (e5-small does not
+# bring Kazakh and Russian close enough: those are two groups an editor assigns alike).
+GROUP_DISTANCE = 0.6
+
+# Sentence vectors of texts, in order (bot.embedding.Embedder.encode).
+Encode = Callable[[list[str]], NDArray[np.float32]]
+# Topic questions the centring is measured on (a fixed sample, for speed).
+REFERENCE_SIZE = 300
 
 HEADER = """Questions citizens asked that the bot could not answer, grouped by meaning.
 Written by `make review` on {date}; {count} questions in {groups} groups, largest first.
@@ -46,10 +61,25 @@ examples of that topic. Groups without a topic are skipped; `reasons` says how e
 question ended: fallback (not understood), out_of_scope, or handoff (went to a person)."""
 
 
-def group(vectors: np.ndarray[Any, Any]) -> list[list[int]]:
-    """Indices of `vectors` (L2-normalised) grouped by meaning, largest group first."""
-    if len(vectors) < 2:
-        return [list(range(len(vectors)))] if len(vectors) else []
+def _features(texts: list[str], encode: Encode) -> np.ndarray[Any, Any]:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.preprocessing import normalize
+
+    from bot.register import normalise
+
+    questions = sorted(q for _, _, q in iter_questions(Content.load()))
+    reference = questions[:: max(1, len(questions) // REFERENCE_SIZE)]
+    centred = encode(texts) - encode(reference).mean(axis=0)
+    chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True)
+    chars.fit([normalise(t) for t in [*reference, *texts]])
+    spelling = chars.transform([normalise(t) for t in texts]).toarray()
+    return np.asarray(normalize(np.hstack([normalize(centred), normalize(spelling)])))
+
+
+def group(texts: list[str], encode: Encode) -> list[list[int]]:
+    """Indices of `texts` grouped by meaning, largest group first."""
+    if len(texts) < 2:
+        return [list(range(len(texts)))] if texts else []
     from sklearn.cluster import AgglomerativeClustering
 
     labels = AgglomerativeClustering(
@@ -57,7 +87,7 @@ def group(vectors: np.ndarray[Any, Any]) -> list[list[int]]:
         affinity="cosine",
         linkage="average",
         distance_threshold=GROUP_DISTANCE,
-    ).fit_predict(vectors)
+    ).fit_predict(_features(texts, encode))
     groups: dict[int, list[int]] = {}
     for index, label in enumerate(labels):
         groups.setdefault(int(label), []).append(index)
@@ -120,45 +150,6 @@ def assigned_examples(content: Content, directory: Path = REVIEW_DIR) -> dict[st
     return examples
 
 
-@contextlib.contextmanager
-def _redis(config: settings.Settings) -> Iterator[redis.Redis]:
-    """The bot's Redis: REDIS_URL, the embedded one `make run` runs, or its saved data."""
-    client = redis.Redis.from_url(config.resolved_redis_url)
-    try:
-        client.ping()
-        yield client
-        return
-    except redis.ConnectionError:
-        if config.redis_url:
-            raise
-    finally:
-        client.close()
-    from bot.stack import ROOT as STACK_ROOT
-    from bot.stack import free_port, redis_server_binary
-
-    data_dir = STACK_ROOT / ".run" / "redis"
-    if not data_dir.exists():
-        raise SystemExit("No questions yet: start the bot with `make run` first.")
-    port = free_port()
-    server = subprocess.Popen(
-        [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1",
-         "--dir", str(data_dir), "--appendonly", "yes"],
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    client = redis.Redis(port=port)
-    try:
-        for _ in range(100):
-            with contextlib.suppress(redis.ConnectionError, redis.BusyLoadingError):
-                client.ping()
-                break
-            time.sleep(0.1)
-        yield client
-    finally:
-        client.close()
-        server.terminate()
-        server.wait(10)
-
-
 def run(client: redis.Redis, out_dir: Path, today: dt.date) -> Path | None:
     """Write the review file of the questions kept since the last review; None if none."""
     from bot.embedding import Embedder
@@ -167,8 +158,7 @@ def run(client: redis.Redis, out_dir: Path, today: dt.date) -> Path | None:
     questions = analytics.unanswered(client, last.decode() if last else "-")
     if not questions:
         return None
-    vectors = Embedder().encode([q.text for q in questions])
-    groups = group(vectors)
+    groups = group([q.text for q in questions], Embedder().encode)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{today.isoformat()}.yml"
     suffix = 1
@@ -183,7 +173,8 @@ def run(client: redis.Redis, out_dir: Path, today: dt.date) -> Path | None:
 def main() -> None:
     argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     config = settings.load({**settings.read_dotenv(ROOT / ".env"), **os.environ})
-    with _redis(config) as client:
+    nothing_yet = "No questions yet: start the bot with `make run` first."
+    with analytics.stored(config, nothing_yet) as client:
         path = run(client, REVIEW_DIR, dt.date.today())
     if path is None:
         print("No new unanswered questions since the last review.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,8 @@ from bot.language import Lang
 
 DEV_TOKEN = "000000:komekshi-local-emulator"
 TELEGRAM_CLOUD = "https://api.telegram.org"
+# What Telegram accepts as a webhook's secret token.
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,23 @@ class Settings:
     action_server_url: str
     embedding_model: Path
     log_level: str
+    # Webhook mode (empty URL: long polling). Telegram posts updates to the URL with the
+    # secret in the X-Telegram-Bot-Api-Secret-Token header; the bridge listens on
+    # LISTEN:PORT behind the TLS proxy that serves the URL.
+    telegram_webhook_url: str = ""
+    telegram_webhook_secret: str = ""
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = 8443
+    # Token of Rasa's HTTP API (`--auth-token`); `make run` generates one when empty.
+    rasa_token: str = ""
+    # How long a citizen's message waits for Rasa while it is unreachable (bot/backlog.py).
+    rasa_retry_seconds: float = 300.0
+    # Where the action server listens: only this machine unless told otherwise.
+    action_server_host: str = "127.0.0.1"
+    # Per-citizen rate limit: at most this many messages in any window of this many
+    # seconds (0 turns it off); operators are not limited.
+    rate_limit_messages: int = 20
+    rate_limit_seconds: float = 60.0
 
     @property
     def uses_emulator(self) -> bool:
@@ -53,6 +73,16 @@ class Settings:
         return TELEGRAM_CLOUD
 
     @property
+    def uses_webhook(self) -> bool:
+        """TELEGRAM_WEBHOOK_URL set: Telegram posts updates to the bridge instead of polling."""
+        return bool(self.telegram_webhook_url)
+
+    @property
+    def webhook_path(self) -> str:
+        """The path the bridge's webhook server answers on (the URL's, without the slash)."""
+        return urlparse(self.telegram_webhook_url).path.strip("/")
+
+    @property
     def resolved_redis_url(self) -> str:
         """REDIS_URL, or the embedded Redis that `make run` starts when it is empty."""
         return self.redis_url or f"redis://127.0.0.1:{self.embedded_redis_port}/0"
@@ -68,6 +98,13 @@ class Settings:
 
 def _ids(raw: str) -> frozenset[int]:
     return frozenset(int(part) for part in raw.replace(" ", "").split(",") if part)
+
+
+def _non_negative(name: str, raw: str) -> float:
+    value = float(raw)
+    if value < 0:
+        raise ValueError(f"{name} must not be negative, not {raw!r}")
+    return value
 
 
 def read_dotenv(path: Path = Path(".env")) -> dict[str, str]:
@@ -92,6 +129,15 @@ def load(environ: Mapping[str, str] = os.environ) -> Settings:
         operator_language = _env("OPERATOR_LANGUAGE", "ru")
         if operator_language not in ("kk", "ru"):
             raise ValueError(f"OPERATOR_LANGUAGE must be kk or ru, not {operator_language!r}")
+        webhook_url = _env("TELEGRAM_WEBHOOK_URL", "")
+        webhook_secret = _env("TELEGRAM_WEBHOOK_SECRET", "")
+        if webhook_url and not _WEBHOOK_SECRET.match(webhook_secret):
+            raise ValueError(
+                "TELEGRAM_WEBHOOK_SECRET is required with TELEGRAM_WEBHOOK_URL: 16 to 256 "
+                "characters A-Z, a-z, 0-9, _ and - (e.g. `openssl rand -hex 32`)"
+            )
+        if webhook_url and urlparse(webhook_url).scheme not in ("http", "https"):
+            raise ValueError(f"TELEGRAM_WEBHOOK_URL must be an http(s) URL, not {webhook_url!r}")
         return Settings(
             telegram_bot_token=_env("TELEGRAM_BOT_TOKEN", ""),
             telegram_api_url=_env("TELEGRAM_API_URL", ""),
@@ -108,6 +154,21 @@ def load(environ: Mapping[str, str] = os.environ) -> Settings:
             action_server_url=_env("ACTION_SERVER_URL", "http://localhost:5055/webhook"),
             embedding_model=Path(_env("EMBEDDING_MODEL", "models/multilingual-e5-small")),
             log_level=_env("LOG_LEVEL", "INFO").upper(),
+            telegram_webhook_url=webhook_url,
+            telegram_webhook_secret=webhook_secret,
+            telegram_webhook_listen=_env("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1"),
+            telegram_webhook_port=int(_env("TELEGRAM_WEBHOOK_PORT", "8443")),
+            rasa_token=_env("RASA_TOKEN", ""),
+            rasa_retry_seconds=_non_negative(
+                "RASA_RETRY_SECONDS", _env("RASA_RETRY_SECONDS", "300")
+            ),
+            action_server_host=_env("ACTION_SERVER_HOST", "127.0.0.1"),
+            rate_limit_messages=int(
+                _non_negative("RATE_LIMIT_MESSAGES", _env("RATE_LIMIT_MESSAGES", "20"))
+            ),
+            rate_limit_seconds=_non_negative(
+                "RATE_LIMIT_SECONDS", _env("RATE_LIMIT_SECONDS", "60")
+            ),
         )
     except ValueError as error:
         raise SystemExit(f"Invalid setting: {error}") from error

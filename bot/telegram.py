@@ -8,15 +8,26 @@ out-of-scope question or a complaint), or when two turns in a row were not under
 anything: the citizen's messages go to the case in the operators' chat, and the operator's
 answers come back from the bot, until the case is closed.
 
-Everything the bridge says itself comes from `domain.yml` (see bot/responses.py), in the
-citizen's language; every failure is logged and answered politely, never left silent.
+Everything the bridge says itself comes from the editors' content (content/messages/, see
+bot/responses.py), in the citizen's language; every failure is logged and answered politely,
+never left silent. While Rasa is unreachable, citizens' messages are kept and answered once it
+is back (bot/backlog.py); each citizen may send RATE_LIMIT_MESSAGES per RATE_LIMIT_SECONDS
+(bot/ratelimit.py). Text is sent as plain text, never with a parse mode, so nothing a citizen
+or an operator writes is read as formatting; text that Rasa would take for its own slash
+syntax (an intent with entities) is refused like an unknown command.
+
+Updates come by long polling, or, with TELEGRAM_WEBHOOK_URL, by python-telegram-bot's webhook
+server, which refuses every request without TELEGRAM_WEBHOOK_SECRET in the
+X-Telegram-Bot-Api-Secret-Token header (Telegram sends the secret given to setWebhook).
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
-from typing import Any
+import re
+import time
 
 from aiohttp import web
 from redis.asyncio import Redis
@@ -24,7 +35,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-from telegram import Message, Update
+from telegram import Chat, Message, Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -35,14 +46,16 @@ from telegram.ext import (
 )
 
 from bot import analytics, metrics, responses, settings
+from bot.backlog import Backlog, Kept
 from bot.delivery import Outgoing
 from bot.desk import Button, Desk
-from bot.dialogue import DialogueClient, DialogueUnavailable
+from bot.dialogue import ATTEMPTS, DialogueClient, DialogueUnavailable, DialogueUnreachable
 from bot.handoff import HandoffStore, Reason, Turn
 from bot.hours import ScheduleError, ScheduleFile
 from bot.language import LANGUAGES, Lang, detect
 from bot.pause import RasaPause, sender_id
 from bot.privacy import configure_logging
+from bot.ratelimit import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +79,11 @@ OFFERED_AFTER = {
     "nlu_fallback": Reason.NOT_UNDERSTOOD,
 }
 TICK_SECONDS = 1.0
+# After Rasa refused a connection, new messages are kept without trying it for this long (the
+# backlog's attempts find out when it is back), so one outage does not hold every update up.
+RASA_DOWN_SECONDS = 5.0
+# Control characters (but tab and newline) mean nothing in a question; Rasa gets the rest.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Turns that ask nothing: what a citizen said before asking for a person is not a question
 # the bot failed to answer if it was one of these (or was already kept as unanswered).
 SMALL_TALK = frozenset(
@@ -78,14 +96,27 @@ class Bridge:
     """Handlers of the bot's Telegram updates, with their state in Redis."""
 
     def __init__(
-        self, config: settings.Settings, store: HandoffStore, dialogue: DialogueClient, desk: Desk
+        self,
+        config: settings.Settings,
+        store: HandoffStore,
+        dialogue: DialogueClient,
+        desk: Desk,
+        backlog: Backlog | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.config = config
         self.store = store
         self.dialogue = dialogue
         self.desk = desk
+        self.backlog = backlog or Backlog(store.redis)
+        self.limiter = limiter or RateLimiter(
+            store.redis, config.rate_limit_messages, config.rate_limit_seconds
+        )
         self._ticker: asyncio.Task[None] | None = None
+        self._sender: asyncio.Task[None] | None = None
         self._metrics: web.AppRunner | None = None
+        # Until when (monotonic clock) Rasa is taken to be down: messages are kept at once.
+        self._rasa_down_until = 0.0
 
     def register(self, app: Application) -> None:  # type: ignore[type-arg]
         """Attach the handlers; the operators' chat is matched first, other groups ignored."""
@@ -104,14 +135,16 @@ class Bridge:
     async def started(self, app: Application) -> None:  # type: ignore[type-arg]
         """Start retrying deliveries and queueing at opening, and serve the metrics."""
         self._ticker = asyncio.create_task(self._tick())
+        self._sender = asyncio.create_task(self._send_kept_forever())
         if self.config.metrics_port:
             self._metrics = await metrics.serve(
                 self.store.redis, self.config.metrics_host, self.config.metrics_port
             )
 
     async def stopped(self, app: Application) -> None:  # type: ignore[type-arg]
-        if self._ticker:
-            self._ticker.cancel()
+        for task in (self._ticker, self._sender):
+            if task:
+                task.cancel()
         if self._metrics:
             await self._metrics.cleanup()
 
@@ -125,31 +158,66 @@ class Bridge:
 
     # Citizens
 
+    async def admitted(self, update: Update) -> bool:
+        """Within the citizen's rate limit; past it, told once, then dropped unanswered."""
+        chat, user = update.effective_chat, update.effective_user
+        if chat is None or (user is not None and await self.desk.is_operator(user)):
+            return True
+        verdict = await self.limiter.check(chat.id)
+        if verdict.admitted:
+            return True
+        log.info("Chat %s is over its rate limit; message dropped", chat.id)
+        if update.callback_query:
+            await update.callback_query.answer()
+        if verdict.tell_seconds is not None:
+            message = update.effective_message
+            language = await self.language(chat.id, (message.text or "") if message else "")
+            await self.desk.say(
+                chat.id, "utter_channel_rate_limited", language, seconds=verdict.tell_seconds
+            )
+        return False
+
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         assert message is not None and message.text is not None
-        if await self._relayed(message):
+        if not await self.admitted(update) or await self._relayed(message):
             return
         chat_id = message.chat_id
         if len(message.text) > MAX_TEXT:
             language = await self.language(chat_id, message.text)
             await self.desk.say(chat_id, "utter_channel_too_long", language, limit=MAX_TEXT)
             return
+        text = _CONTROL.sub("", message.text).strip()
+        if not text or text.startswith("/"):
+            # Nothing but spaces and control characters; or Rasa's own slash syntax
+            # ("/intent{...}"), which Telegram did not mark as a command.
+            language = await self.language(chat_id, "")
+            response = "utter_channel_unknown_command" if text else "utter_channel_unsupported"
+            await self.desk.say(chat_id, response, language)
+            return
         await self.store.remember(chat_id, "citizen", message.text)
-        await self.converse(chat_id, message.text, _first_name(update))
+        await self.converse(
+            chat_id, text, _first_name(update), said=message.text, message_id=message.message_id
+        )
 
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         assert message is not None and message.text is not None
-        if await self._relayed(message):
+        if not await self.admitted(update) or await self._relayed(message):
             return
         command = message.text.split()[0].lstrip("/").split("@")[0].lower()
-        await self.converse(message.chat_id, COMMAND_INTENTS[command], _first_name(update))
+        await self.converse(
+            message.chat_id,
+            COMMAND_INTENTS[command],
+            _first_name(update),
+            said=message.text,
+            message_id=message.message_id,
+        )
 
     async def on_unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         assert message is not None
-        if await self._relayed(message):
+        if not await self.admitted(update) or await self._relayed(message):
             return
         language = await self.language(message.chat_id, "")
         await self.desk.say(message.chat_id, "utter_channel_unknown_command", language)
@@ -158,7 +226,7 @@ class Bridge:
         """Stickers, photos, voice, documents: relayed in a handoff, else explained."""
         message = update.effective_message
         assert message is not None
-        if await self._relayed(message):
+        if not await self.admitted(update) or await self._relayed(message):
             return
         language = await self.language(message.chat_id, message.caption or "")
         await self.desk.say(message.chat_id, "utter_channel_unsupported", language)
@@ -182,26 +250,112 @@ class Bridge:
             await query.answer()
         elif button := Button.parse(query.data):
             await self.desk.on_citizen_button(query, button)
-        else:
+        elif await self.admitted(update):
             await query.answer()
             # A button of an earlier answer means nothing while a person handles the chat.
             if not await self.store.active_case(chat.id):
                 await self.converse(chat.id, query.data, query.from_user.first_name)
 
-    async def converse(self, chat_id: int, text: str, first_name: str) -> None:
-        """One turn with Rasa: send the text, deliver the replies, hand off if needed."""
+    async def converse(
+        self,
+        chat_id: int,
+        text: str,
+        first_name: str,
+        said: str | None = None,
+        message_id: int | None = None,
+    ) -> None:
+        """One turn with Rasa; kept for later if Rasa is unreachable (bot/backlog.py).
+
+        `said` and `message_id` are what the citizen wrote, for an operator if a case opens
+        before a kept message is sent.
+        """
+        kept = Kept(text, first_name, said, message_id)
+        if time.monotonic() < self._rasa_down_until:
+            await self._keep(chat_id, kept)
+            return
+        if await self.backlog.queue_behind(chat_id, kept):
+            return
+        try:
+            await self.turn(chat_id, text, first_name)
+        except DialogueUnreachable:
+            log.warning("Rasa unreachable: message of chat %s kept for later", chat_id)
+            self._rasa_down_until = time.monotonic() + RASA_DOWN_SECONDS
+            await self._keep(chat_id, kept)
+        except DialogueUnavailable as error:
+            log.error("No answer from Rasa for chat %s: %s", chat_id, error)
+            language = await self.language(chat_id, said or "")
+            await self.desk.say(chat_id, "utter_channel_unavailable", language)
+
+    async def _keep(self, chat_id: int, kept: Kept) -> None:
+        """Keep a message for Rasa; the first one kept tells the citizen it will be answered."""
+        if await self.backlog.keep(chat_id, kept):
+            language = await self.language(chat_id, kept.said or "")
+            await self.desk.say(chat_id, "utter_channel_unavailable_kept", language)
+
+    async def _send_kept_forever(self) -> None:
+        while True:
+            try:
+                await self.send_kept()
+            except Exception:
+                log.exception("Kept messages not sent; trying again")
+            await asyncio.sleep(TICK_SECONDS)
+
+    async def send_kept(self) -> None:
+        """Send Rasa the kept messages that are due, each chat's oldest first."""
+        for chat_id in await self.backlog.due():
+            if not await self.backlog.claim(chat_id):
+                continue
+            try:
+                await self._send_kept(chat_id)
+            finally:
+                await self.backlog.release(chat_id)
+
+    async def _send_kept(self, chat_id: int) -> None:
+        while (kept := await self.backlog.first(chat_id)) is not None:
+            if dt.datetime.now(dt.UTC).timestamp() - kept.at > self.config.rasa_retry_seconds:
+                dropped = await self.backlog.drop(chat_id)
+                log.warning("Gave up %d messages of chat %s kept for Rasa", dropped, chat_id)
+                language = await self.language(chat_id, kept.said or "")
+                await self.desk.say(chat_id, "utter_channel_unavailable", language)
+                return
+            case = await self.store.active_case(chat_id)
+            if case is not None:
+                # A kept message asked for a person: what follows is theirs (a button is not).
+                if kept.said is not None:
+                    await self.desk.relay_from_citizen(case, _message(chat_id, kept))
+            else:
+                try:
+                    await self.turn(chat_id, kept.text, kept.first_name, attempts=1)
+                except DialogueUnreachable:
+                    await self.backlog.later(chat_id)
+                    return
+                except DialogueUnavailable as error:
+                    log.error(
+                        "No answer from Rasa for a kept message of chat %s: %s", chat_id, error
+                    )
+                    language = await self.language(chat_id, kept.said or "")
+                    await self.desk.say(chat_id, "utter_channel_unavailable", language)
+                self._rasa_down_until = 0.0
+            await self.backlog.done(chat_id)
+
+    async def turn(
+        self, chat_id: int, text: str, first_name: str, attempts: int = ATTEMPTS
+    ) -> None:
+        """Send Rasa the text, deliver the replies, hand off if needed.
+
+        Raises DialogueUnreachable when the text did not reach Rasa (to be kept and sent
+        again), DialogueUnavailable when Rasa failed.
+        """
         language = await self.language(chat_id, text)
         chosen = await self.store.chosen_language(chat_id)
-        replies: list[dict[str, Any]] = []
-        if await self.desk.resume(chat_id):
-            try:
-                metadata = {"language": chosen} if chosen else None
-                replies = await self.dialogue.send(sender_id(chat_id), text, metadata)
-            except DialogueUnavailable:
-                log.exception("No answer from Rasa for chat %s", chat_id)
+        if not await self.desk.resume(chat_id):
+            raise DialogueUnreachable(f"the conversation of chat {chat_id} could not be resumed")
+        metadata = {"language": chosen} if chosen else None
+        replies = await self.dialogue.send(sender_id(chat_id), text, metadata, attempts=attempts)
         if not replies:
-            await self.desk.say(chat_id, "utter_channel_unavailable", language)
-            return
+            # A custom action failed (the action server is down, say): Rasa went on without
+            # its events and said nothing.
+            raise DialogueUnavailable("Rasa answered nothing")
         payload = replies[-1].get("custom") or {}
         language = payload.get("language") or language
         if payload.get("language_choice") in LANGUAGES:
@@ -293,6 +447,16 @@ def _first_name(update: Update) -> str:
     return update.effective_user.first_name if update.effective_user else ""
 
 
+def _message(chat_id: int, kept: Kept) -> Message:
+    """A kept message as the citizen sent it, to relay to a case."""
+    return Message(
+        kept.message_id or 0,
+        dt.datetime.fromtimestamp(kept.at, dt.UTC),
+        Chat(chat_id, Chat.PRIVATE),
+        text=kept.said,
+    )
+
+
 def application(config: settings.Settings) -> Application:  # type: ignore[type-arg]
     """A python-telegram-bot application talking to Telegram or to the local emulator."""
     api = config.bot_api_url
@@ -325,8 +489,25 @@ def main() -> None:
         raise SystemExit(f"Invalid working hours ({config.operators_config}): {error}") from error
     app = application(config)
     store = HandoffStore(redis_client(config.resolved_redis_url))
-    desk = Desk(config, store, responses.load(), app.bot, schedule, RasaPause(config.rasa_url))
+    pause = RasaPause(config.rasa_url, config.rasa_token)
+    desk = Desk(config, store, responses.load(), app.bot, schedule, pause)
     Bridge(config, store, DialogueClient(config.rasa_url), desk).register(app)
+    if config.uses_webhook:
+        log.info(
+            "Telegram bridge receiving updates at %s (listening on %s:%d)",
+            config.telegram_webhook_url,
+            config.telegram_webhook_listen,
+            config.telegram_webhook_port,
+        )
+        app.run_webhook(
+            listen=config.telegram_webhook_listen,
+            port=config.telegram_webhook_port,
+            url_path=config.webhook_path,
+            webhook_url=config.telegram_webhook_url,
+            secret_token=config.telegram_webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+        return
     log.info("Telegram bridge polling %s", config.bot_api_url)
     app.run_polling(allowed_updates=Update.ALL_TYPES, poll_interval=0.0, timeout=10)
 

@@ -5,25 +5,42 @@
  *
  * telegram-test-api emulates the Bot API and adds a "client" API to play users. Its answers
  * do not all parse in python-telegram-bot 22, and it cannot model what the product needs
- * (an operators' group where operators reply to the bot's case cards, inline buttons), so
- * this file replaces some of its routes. Every replacement is marked PATCH with the reason.
+ * (an operators' group where operators reply to the bot's case cards, inline buttons,
+ * attachments copied between chats, Telegram's refusals and flood control), so this file
+ * replaces some of its routes. Every replacement is marked PATCH with the reason.
  *
- * Bot API (base URL for PTB: `<url>/bot`): getMe, getUpdates (long polling, offset, limit),
- * sendMessage, editMessageText, editMessageReplyMarkup, deleteMessage, answerCallbackQuery,
- * setWebhook, deleteWebhook, and no-ops for sendChatAction, setMyCommands, deleteMyCommands.
- * Any other method answers 400 "not emulated".
+ * Bot API (base URL for PTB: `<url>/bot`): getMe, getUpdates (long polling, offset, limit;
+ * 409 while a webhook is set), sendMessage (400 for an empty text or one over 4096
+ * characters, as Telegram), copyMessage, editMessageText, editMessageReplyMarkup,
+ * deleteMessage, answerCallbackQuery, setWebhook (with secret_token), deleteWebhook,
+ * getWebhookInfo, and no-ops for sendChatAction, setMyCommands, deleteMyCommands. Any other
+ * method answers 400 "not emulated".
  *
  * Client API (JSON bodies, answers {ok, result} or {ok: false, description}):
- *   POST /sendMessage    {botToken, from, chat: {id, title?}, text, reply_to_message_id?}
- *                        -> the Update the bot gets (its message.message_id is the user's)
+ *   POST /sendMessage    {botToken, from, chat: {id, title?}, text?, caption?,
+ *                         photo?, document?, voice?, sticker?, reply_to_message_id?}
+ *                        -> the Update the bot gets (its message.message_id is the user's).
+ *                        An attachment field may be `true` or a partial object: the
+ *                        emulator fills in file ids, sizes and the fields PTB requires.
  *   POST /sendCallback   {botToken, from, chat_id, message_id, data}
  *                        -> the Update with callback_query; 400 if no such button
  *   POST /getBotMessages {token, chatId, timeout?}
  *                        -> bot messages to that chat not yet read (an edit makes one unread
  *                           again, with edit_date), as Bot API Messages whose reply_markup is
- *                           what the bot sent (inline or reply keyboard); waits up to
- *                           `timeout` seconds for the first one
+ *                           what the bot sent (inline or reply keyboard), and, only when the
+ *                           bot asked Telegram to format the text, its `parse_mode`; waits
+ *                           up to `timeout` seconds for the first one
+ *   POST /faults         {method, status, retry_after?, description?, count?, chat_id?}
+ *                        -> the next `count` (1) calls of Bot API `method` (to `chat_id`,
+ *                           if given) fail with HTTP `status`, as Telegram answers: 429 with
+ *                           parameters.retry_after, 5xx, or a 400 refusal
+ *   GET /faults          -> {pending: faults not used up, hits: [{method, chat_id, status,
+ *                           at (ms since the epoch)}]}
+ *   DELETE /faults       -> forget every fault and hit
  *   POST /getUpdates, /getUpdatesHistory, /sendCommand: the package's own routes.
+ *
+ * With a webhook set (setWebhook), a user's update is POSTed to its URL with the header
+ * X-Telegram-Bot-Api-Secret-Token when the bot gave a secret_token, as Telegram does.
  *
  * Env: EMULATOR_HOST (127.0.0.1), EMULATOR_PORT (9000; 0 picks a free port), and
  * EMULATOR_STORE_SECONDS (86400: how long messages are kept, so that an operator can still
@@ -39,6 +56,13 @@ const port = Number(process.env.EMULATOR_PORT || 9000);
 const storeSeconds = Number(process.env.EMULATOR_STORE_SECONDS || 86400);
 
 const SUPERGROUP_MIN_ID = -1000000000000;
+// Telegram's limit for a message text, in UTF-16 code units (what a JS string's length counts).
+const MAX_TEXT = 4096;
+// What copyMessage carries over from the original message.
+const COPIED_FIELDS = [
+  'text', 'entities', 'photo', 'document', 'voice', 'video', 'video_note', 'audio', 'animation',
+  'sticker', 'caption', 'caption_entities', 'contact', 'location', 'venue', 'poll', 'dice',
+];
 
 /** Wakes waiting long polls; a stop wakes them all so the server can shut down. */
 class Signal {
@@ -167,6 +191,127 @@ function formatUpdate(update) {
   return { update_id: update.updateId, message: { ...update.message, message_id: update.messageId } };
 }
 
+// PATCH (new): faults a test injects into the Bot API, to see the bot ride out Telegram's
+// flood control (429 with retry_after), its outages (5xx) and its refusals (400).
+const faults = [];
+const faultHits = [];
+
+function addFault(raw) {
+  const status = Number(raw.status);
+  if (!raw.method || !Number.isInteger(status) || status < 400 || status > 599) {
+    throw new Error('a fault needs a Bot API method and an HTTP error status (400-599)');
+  }
+  const fault = {
+    method: String(raw.method),
+    status,
+    count: raw.count === undefined ? 1 : Number(raw.count),
+    ...(raw.chat_id !== undefined && raw.chat_id !== null && { chat_id: Number(raw.chat_id) }),
+    ...(raw.retry_after !== undefined && { retry_after: Number(raw.retry_after) }),
+    ...(raw.description && { description: String(raw.description) }),
+  };
+  faults.push(fault);
+  return fault;
+}
+
+/** The fault the call of `method` to `chatId` meets now, used up by one; or undefined. */
+function takeFault(method, chatId) {
+  const fault = faults.find((candidate) => candidate.count > 0 && candidate.method === method
+    && (candidate.chat_id === undefined || candidate.chat_id === chatId));
+  if (!fault) return undefined;
+  fault.count -= 1;
+  faultHits.push({ method, chat_id: chatId, status: fault.status, at: Date.now() });
+  return fault;
+}
+
+function faultBody(fault) {
+  let description = fault.description;
+  if (!description && fault.status === 429) {
+    description = `Too Many Requests: retry after ${fault.retry_after || 1}`;
+  } else if (!description) {
+    description = fault.status >= 500 ? 'Internal Server Error' : 'Bad Request: fault injected';
+  }
+  const body = { ok: false, error_code: fault.status, description };
+  if (fault.retry_after !== undefined) body.parameters = { retry_after: fault.retry_after };
+  return body;
+}
+
+// PATCH (new): attachments a user sends. The client may give `true` or part of the object;
+// the emulator fills in what Telegram always sends and PTB requires.
+let fileSeq = 1;
+
+function fileIds(kind) {
+  const n = fileSeq++;
+  return { file_id: `${kind}-${n}`, file_unique_id: `${kind}${n}` };
+}
+
+const given = (value) => (value && typeof value === 'object' && !Array.isArray(value) ? value : {});
+
+const ATTACHMENTS = {
+  photo: (value) => (Array.isArray(value) ? value : [
+    { ...fileIds('photo'), width: 90, height: 90, file_size: 1500 },
+    { ...fileIds('photo'), width: 800, height: 800, file_size: 65000, ...given(value) },
+  ]),
+  document: (value) => ({
+    ...fileIds('document'), file_name: 'document.pdf', mime_type: 'application/pdf',
+    file_size: 20480, ...given(value),
+  }),
+  voice: (value) => ({
+    ...fileIds('voice'), duration: 3, mime_type: 'audio/ogg', file_size: 8000, ...given(value),
+  }),
+  sticker: (value) => ({
+    ...fileIds('sticker'), type: 'regular', width: 512, height: 512, is_animated: false,
+    is_video: false, emoji: '👍', ...given(value),
+  }),
+};
+
+function withAttachments(fields) {
+  const message = { ...fields };
+  Object.entries(ATTACHMENTS).forEach(([kind, build]) => {
+    if (message[kind] !== undefined && message[kind] !== null && message[kind] !== false) {
+      message[kind] = build(message[kind]);
+    } else {
+      delete message[kind];
+    }
+  });
+  return message;
+}
+
+/**
+ * The message a bot's reply_parameters (or reply_to_message_id) point at: {replied}, or
+ * {error} when it is missing and the bot did not allow sending without it.
+ */
+function repliedTo(server, body, chatId) {
+  const parameters = parseJson(body.reply_parameters)
+    || (body.reply_to_message_id && { message_id: Number(body.reply_to_message_id) });
+  if (!parameters) return {};
+  const replyChat = Number(parameters.chat_id || chatId);
+  const replied = findMessage(server, replyChat, Number(parameters.message_id));
+  if (!replied && !parameters.allow_sending_without_reply) {
+    return { error: 'message to be replied not found' };
+  }
+  return { replied };
+}
+
+/** Keeps a message the bot sent (or copied) to `chatId`, as its users will see it. */
+function storeBotMessage(server, token, chatId, body, content, replied) {
+  const markup = parseJson(body.reply_markup);
+  server.addBotMessage({ ...body, chat_id: chatId, reply_markup: markup }, token);
+  const entry = server.storage.botMessages[server.storage.botMessages.length - 1];
+  entry.markup = markup;
+  entry.parseMode = body.parse_mode || undefined;
+  entry.sent = {
+    message_id: entry.messageId,
+    from: botUser(token),
+    chat: chatFor(chatId),
+    date: nowSeconds(),
+    ...content,
+    ...(replied && { reply_to_message: asReplied(replied) }),
+    ...(inlineOnly(markup) && { reply_markup: markup }),
+  };
+  botMessages.notify();
+  return entry;
+}
+
 /**
  * Queues a user's update for the bot, or posts it to the bot's webhook.
  * PATCH: the package takes the next ids only after the webhook call returns, so two updates
@@ -183,9 +328,11 @@ async function addUserUpdate(server, fields) {
   };
   const webhook = server.webhooks[update.botToken];
   if (webhook) {
+    const headers = { 'Content-Type': 'application/json' };
+    if (webhook.secret_token) headers['X-Telegram-Bot-Api-Secret-Token'] = webhook.secret_token;
     const response = await fetch(webhook.url, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
+      headers,
       body: JSON.stringify(formatUpdate(update)),
     });
     if (!response.ok) throw new Error(`webhook ${webhook.url} answered ${response.status}`);
@@ -197,6 +344,34 @@ async function addUserUpdate(server, fields) {
 }
 
 function patchedRoutes(app, server) {
+  // PATCH (new): an injected fault answers before the method runs (see POST /faults).
+  app.all('/bot:token/:method', (req, res, next) => {
+    const body = { ...req.query, ...req.body };
+    const chatId = body.chat_id === undefined ? undefined : Number(body.chat_id);
+    const fault = takeFault(req.params.method, chatId);
+    if (!fault) {
+      next();
+      return;
+    }
+    res.status(fault.status).json(faultBody(fault));
+  });
+
+  app.post('/faults', (req, res) => {
+    try {
+      res.json({ ok: true, result: addFault(req.body || {}) });
+    } catch (error) {
+      badRequest(res, error.message);
+    }
+  });
+  app.get('/faults', (_req, res) => {
+    res.json({ ok: true, result: { pending: faults.filter((f) => f.count > 0), hits: faultHits } });
+  });
+  app.delete('/faults', (_req, res) => {
+    faults.length = 0;
+    faultHits.length = 0;
+    res.json({ ok: true, result: true });
+  });
+
   // PATCH: the package's getMe lacks is_bot, which PTB requires, and names every bot alike.
   app.all('/bot:token/getMe', (req, res) => {
     res.json({
@@ -216,6 +391,14 @@ function patchedRoutes(app, server) {
   // `timeout` seconds.
   app.all('/bot:token/getUpdates', async (req, res) => {
     const { token } = req.params;
+    if (server.webhooks[token]) {
+      res.status(409).json({
+        ok: false,
+        error_code: 409,
+        description: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+      });
+      return;
+    }
     const params = { ...req.query, ...req.body };
     const offset = Number(params.offset || 0);
     const limit = Number(params.limit || 100);
@@ -242,7 +425,8 @@ function patchedRoutes(app, server) {
   });
 
   // PATCH: the package's sent message has its date in milliseconds, no sender, a private
-  // chat whatever the id, and no reply_to_message; a reply to a missing message succeeded.
+  // chat whatever the id, and no reply_to_message; a reply to a missing message succeeded,
+  // and so did an empty text or one longer than Telegram takes.
   app.all('/bot:token/sendMessage', (req, res) => {
     const { token } = req.params;
     const body = { ...req.query, ...req.body };
@@ -251,33 +435,60 @@ function patchedRoutes(app, server) {
       badRequest(res, 'chat_id is empty');
       return;
     }
-    const markup = parseJson(body.reply_markup);
-    const replyParameters = parseJson(body.reply_parameters)
-      || (body.reply_to_message_id && { message_id: Number(body.reply_to_message_id) });
-    let replied;
-    if (replyParameters) {
-      const replyChat = Number(replyParameters.chat_id || chatId);
-      replied = findMessage(server, replyChat, Number(replyParameters.message_id));
-      if (!replied && !replyParameters.allow_sending_without_reply) {
-        badRequest(res, 'message to be replied not found');
-        return;
-      }
+    const text = plainText(body.text === undefined ? '' : String(body.text), body.parse_mode);
+    if (text.trim() === '') {
+      badRequest(res, 'message text is empty');
+      return;
     }
-    const raw = { ...body, chat_id: chatId, reply_markup: markup };
-    server.addBotMessage(raw, token);
-    const entry = server.storage.botMessages[server.storage.botMessages.length - 1];
-    entry.markup = markup;
-    entry.sent = {
-      message_id: entry.messageId,
-      from: botUser(token),
-      chat: chatFor(chatId),
-      date: nowSeconds(),
-      text: plainText(body.text, body.parse_mode),
-      ...(replied && { reply_to_message: asReplied(replied) }),
-      ...(inlineOnly(markup) && { reply_markup: markup }),
-    };
-    botMessages.notify();
+    if (text.length > MAX_TEXT) {
+      badRequest(res, 'message is too long');
+      return;
+    }
+    const { replied, error } = repliedTo(server, body, chatId);
+    if (error) {
+      badRequest(res, error);
+      return;
+    }
+    const entities = parseJson(body.entities);
+    const content = { text, ...(entities && { entities }) };
+    const entry = storeBotMessage(server, token, chatId, body, content, replied);
     res.json({ ok: true, result: entry.sent });
+  });
+
+  // PATCH (new): the desk relays citizens' attachments to the operators' chat and back by
+  // copying them. The copy is the bot's message, without a link to the original.
+  app.all('/bot:token/copyMessage', (req, res) => {
+    const { token } = req.params;
+    const body = { ...req.query, ...req.body };
+    const chatId = Number(body.chat_id);
+    if (!Number.isFinite(chatId)) {
+      badRequest(res, 'chat_id is empty');
+      return;
+    }
+    const source = findMessage(server, Number(body.from_chat_id), Number(body.message_id));
+    if (!source) {
+      badRequest(res, 'message to copy not found');
+      return;
+    }
+    const content = {};
+    COPIED_FIELDS.forEach((field) => {
+      if (source[field] !== undefined) content[field] = source[field];
+    });
+    if (Object.keys(content).length === 0) {
+      badRequest(res, "the message can't be copied");
+      return;
+    }
+    if (body.caption !== undefined) {
+      content.caption = plainText(String(body.caption), body.parse_mode);
+      delete content.caption_entities;
+    }
+    const { replied, error } = repliedTo(server, body, chatId);
+    if (error) {
+      badRequest(res, error);
+      return;
+    }
+    const entry = storeBotMessage(server, token, chatId, body, content, replied);
+    res.json({ ok: true, result: { message_id: entry.messageId } });
   });
 
   // PATCH: the package answers null (PTB wants the edited message), keeps the old inline
@@ -290,11 +501,21 @@ function patchedRoutes(app, server) {
       badRequest(res, 'message to edit not found');
       return;
     }
+    const changed = changes(body);
+    if (changed.text !== undefined && String(changed.text).trim() === '') {
+      badRequest(res, 'message text is empty');
+      return;
+    }
+    if (changed.text !== undefined && String(changed.text).length > MAX_TEXT) {
+      badRequest(res, 'message is too long');
+      return;
+    }
+    if (changed.text !== undefined) entry.parseMode = body.parse_mode || undefined;
     const markup = parseJson(body.reply_markup);
     const { reply_markup: _old, ...kept } = entry.sent;
     entry.sent = {
       ...kept,
-      ...changes(body),
+      ...changed,
       edit_date: nowSeconds(),
       ...(inlineOnly(markup) && { reply_markup: markup }),
     };
@@ -303,7 +524,7 @@ function patchedRoutes(app, server) {
     botMessages.notify();
     res.json({ ok: true, result: entry.sent });
   };
-  app.all('/bot:token/editMessageText', edit((body) => ({ text: plainText(body.text, body.parse_mode) })));
+  app.all('/bot:token/editMessageText', edit((body) => ({ text: plainText(String(body.text || ''), body.parse_mode) })));
   app.all('/bot:token/editMessageReplyMarkup', edit(() => ({})));
 
   // PATCH: Telegram answers true; the package answered null.
@@ -314,6 +535,27 @@ function patchedRoutes(app, server) {
       return;
     }
     res.json({ ok: true, result: true });
+  });
+
+  // PATCH: the package kept no secret_token, so the bot could not tell Telegram's updates
+  // from anyone else's; an empty url removes the webhook, as in Telegram.
+  app.all('/bot:token/setWebhook', (req, res) => {
+    const { token } = req.params;
+    const body = { ...req.query, ...req.body };
+    if (!body.url) {
+      server.deleteWebhook(token);
+    } else {
+      server.setWebhook({ url: String(body.url), secret_token: body.secret_token || undefined }, token);
+    }
+    res.json({ ok: true, result: true });
+  });
+
+  app.all('/bot:token/getWebhookInfo', (req, res) => {
+    const webhook = server.webhooks[req.params.token];
+    res.json({
+      ok: true,
+      result: { url: webhook ? webhook.url : '', has_custom_certificate: false, pending_update_count: 0 },
+    });
   });
 
   // PATCH: the package kept pending updates on deleteWebhook(drop_pending_updates=True).
@@ -335,11 +577,7 @@ function patchedRoutes(app, server) {
   });
 
   // PATCH: unknown methods answered 500, which PTB reports as a network error and retries.
-  app.all('/bot:token/:method', (req, res, next) => {
-    if (req.params.method === 'setWebhook') {
-      next();
-      return;
-    }
+  app.all('/bot:token/:method', (req, res) => {
     badRequest(res, `method ${req.params.method} is not emulated (see emulator/server.js)`);
   });
 
@@ -354,7 +592,7 @@ function patchedRoutes(app, server) {
     }
     const chat = describeChat(fields.chat, fields.from);
     const message = {
-      ...fields,
+      ...withAttachments(fields),
       from: { is_bot: false, ...fields.from },
       chat,
       date: fields.date || nowSeconds(),
@@ -428,7 +666,11 @@ function patchedRoutes(app, server) {
     entries.forEach((entry) => { entry.isRead = true; });
     const result = entries.map((entry) => {
       const { reply_markup: _inline, ...message } = entry.sent;
-      return entry.markup ? { ...message, reply_markup: entry.markup } : message;
+      return {
+        ...message,
+        ...(entry.markup && { reply_markup: entry.markup }),
+        ...(entry.parseMode && { parse_mode: entry.parseMode }),
+      };
     });
     res.json({ ok: true, result });
   });

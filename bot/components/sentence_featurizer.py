@@ -2,8 +2,9 @@
 
 Character n-grams see spelling; a sentence model sees meaning, across Kazakh and Russian and
 across paraphrases ("бала туды" and "у нас родился ребёнок" land close together). This
-featurizer gives DIET and the ResponseSelector the e5 vector of each message (with e5's
-`query: ` prefix, see bot/embedding.py) as a dense sentence feature. Vectors are cached per
+featurizer gives the intent classifier and the ResponseSelector the e5 vector of each message
+(with e5's `query: ` prefix, see bot/embedding.py; a message in Latin letters is folded to
+Cyrillic first, which e5 understands far better) as a dense sentence feature. Vectors are cached per
 text, so a message seen in training or asked again costs nothing. The model is read from
 `model_path`, else EMBEDDING_MODEL, else models/multilingual-e5-small: built at install time,
 never downloaded.
@@ -25,6 +26,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.embedding import DEFAULT_PATH, Embedder
+from bot.language import as_cyrillic
 
 # Messages encoded together while training.
 BATCH = 64
@@ -65,7 +67,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         texts = [m for m in messages if isinstance(m.get(TEXT), str) and m.get(TEXT).strip()]
         for start in range(0, len(texts), BATCH):
             batch = texts[start : start + BATCH]
-            vectors = self.embedder.encode([m.get(TEXT) for m in batch])
+            vectors = self.embedder.encode([as_cyrillic(m.get(TEXT)) for m in batch])
             for message, vector in zip(batch, vectors, strict=True):
                 # A sentence vector only: DIET takes the token-level features from the
                 # sparse featurizers.

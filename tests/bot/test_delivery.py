@@ -117,3 +117,23 @@ async def test_a_message_failing_every_retry_is_given_up_and_the_next_goes(
         await courier.flush()
     assert outcome["failed"] == [("жетпейді", chat)]
     assert [c.text for c in bot.sent(chat)] == ["жетеді"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ж" * 4096, "ж" * 4096),
+        ("ж" * 5000, "ж" * 4095 + "…"),
+        # An emoji is two UTF-16 code units, as Telegram counts: never split in half.
+        ("😀" * 3000, "😀" * 2047 + "…"),
+        ("a" + "😀" * 2048, "a" + "😀" * 2047 + "…"),
+    ],
+)
+async def test_a_text_longer_than_telegram_takes_is_cut_not_lost(
+    courier: Courier, bot: FakeBot, text: str, expected: str
+) -> None:
+    chat = _chat()
+    await courier.send(Outgoing(chat, text))
+    [sent] = bot.sent(chat)
+    assert sent.text == expected
+    assert len((sent.text or "").encode("utf-16-le")) // 2 <= delivery.MAX_TEXT_UNITS

@@ -1,7 +1,9 @@
 """The whole product, started as `make run` starts it, driven through the Bot API emulator.
 
 Redis is the stack's own embedded one (append-only persistence, as in `make run`), so that a
-test can restart it; the operators' working hours are a file the tests rewrite.
+test can restart it; the operators' working hours are a file the tests rewrite. Rasa's HTTP
+API needs the stack's generated token (`rasa_api`); the per-citizen rate limit is the
+default one (20 messages a minute), so every test plays each citizen with a new user id.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 import yaml
 
+from bot import responses
 from bot.emulator import BotMessage, EmulatorClient, User
 from bot.hours import WEEKDAYS
+from bot.language import Lang
 from bot.settings import DEV_TOKEN
 from bot.stack import Stack, free_port
 from tests.conftest import MODEL
@@ -29,6 +34,12 @@ OPERATOR = User(1001, "Асель")
 COLLEAGUE = User(1002, "Марат")
 WAIT = 30.0
 _CASE = re.compile(r"#(\d+)")
+TEXTS = responses.load()
+
+
+def said(response: str, language: Lang, **values: object) -> str:
+    """What the bot says by itself (content/messages/), in one language."""
+    return responses.text(TEXTS, response, language, **values)
 
 
 def working_hours(open_now: bool) -> dict[str, object]:
@@ -91,9 +102,31 @@ def hours(hours_file: Hours) -> Iterator[Hours]:
 
 @pytest.fixture
 def telegram(stack: Stack) -> Iterator[EmulatorClient]:
-    """A Telegram client for playing citizens and operators against the running bot."""
+    """A Telegram client for playing citizens and operators against the running bot.
+
+    Faults a test injects into the emulator are cleared after it.
+    """
     with EmulatorClient(stack.config.bot_api_url, DEV_TOKEN) as client:
         yield client
+        client.clear_faults()
+
+
+@pytest.fixture
+def rasa_api(stack: Stack) -> Iterator[httpx.Client]:
+    """Rasa's HTTP API, with the stack's token."""
+    with httpx.Client(
+        base_url=stack.config.rasa_url, params={"token": stack.rasa_token}, timeout=30
+    ) as client:
+        yield client
+
+
+def user_turns(rasa_api: httpx.Client, chat_id: int) -> list[str]:
+    """What Rasa heard from a citizen: the texts of the user events of their conversation."""
+    tracker = rasa_api.get(f"/conversations/tg-{chat_id}/tracker", params={"include_events": "ALL"})
+    tracker.raise_for_status()
+    return [
+        event.get("text") or "" for event in tracker.json()["events"] if event["event"] == "user"
+    ]
 
 
 class OperatorsChat:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import itertools
 
 import httpx
+import redis
 
 from bot.emulator import BotMessage, EmulatorClient, User
-from bot.settings import DEV_TOKEN
 from bot.stack import Stack
 from tests.e2e.conftest import (
     COLLEAGUE,
@@ -20,6 +20,7 @@ from tests.e2e.conftest import (
     WAIT,
     Hours,
     OperatorsChat,
+    said,
 )
 
 STRANGER = User(666, "Бөтен")
@@ -239,6 +240,11 @@ def test_bridge_and_redis_restart_mid_conversation(
     telegram: EmulatorClient, operators: OperatorsChat, stack: Stack
 ) -> None:
     nurlan = _citizen("Нұрлан")
+    # Rasa keeps the conversation (its tracker) and its lock in Redis, not in memory.
+    [answer] = _ask(telegram, nurlan, "жеке куәлікті қалай ауыстырамын")
+    assert "«Жеке куәлікті ауыстыру»" in answer.text
+    store = redis.Redis.from_url(stack.redis_url)
+    assert store.exists(f"komekshi:tracker:tg-{nurlan.id}")
     _hand_off(telegram, nurlan, "маманмен байланыстырыңыз")
     case, card = operators.card("Нұрлан")
     _press(telegram, OPERATOR, card, "🙋 Взять")
@@ -254,7 +260,15 @@ def test_bridge_and_redis_restart_mid_conversation(
     [answer] = telegram.wait_bot_messages(nurlan.id, timeout=WAIT)
     assert answer.text == "👤 Оператор: Қандай анықтама?"
 
+    tracker = f"{stack.config.rasa_url}/conversations/tg-{nurlan.id}/tracker"
+    token = {"token": stack.rasa_token}
+    service = httpx.get(tracker, params=token).json()["slots"]["current_service"]
+    assert service
+
     stack.restart_process("redis")
+    # The conversation is still paused in Rasa's tracker, read back from Redis.
+    assert httpx.post(rasa, json={"sender": f"tg-{nurlan.id}", "message": "сәлем"}).json() == []
+    assert httpx.get(tracker, params=token).json()["slots"]["current_service"] == service
     telegram.send_message(nurlan.id, nurlan, "соттылығы жоқ екені туралы")
     operators.wait(lambda m: m.text == f"💬 #{case} Нұрлан: соттылығы жоқ екені туралы")
     _close(telegram, operators, OPERATOR, case, card)
@@ -262,6 +276,7 @@ def test_bridge_and_redis_restart_mid_conversation(
     assert closed.text.startswith("Оператор сөйлесуді аяқтады")
     _press(telegram, nurlan, rating, "5 ⭐")
     telegram.wait_bot_messages(nurlan.id, timeout=WAIT)
+    # Back with the bot: Rasa takes turns again (its tracker and lock in the restarted Redis).
     [answer] = _ask(telegram, nurlan, "рахмет")
     assert "Көмектескеніме қуаныштымын" in answer.text
 
@@ -341,23 +356,77 @@ def test_after_hours_a_message_waits_for_opening(
     _reply(telegram, OPERATOR, card, "/close resolved")
 
 
-def test_an_attachment_that_cannot_be_relayed_is_explained_to_both_sides(
-    telegram: EmulatorClient, operators: OperatorsChat, stack: Stack
+def test_attachments_reach_the_case_and_an_operators_photo_reaches_its_citizen_only(
+    telegram: EmulatorClient, operators: OperatorsChat
 ) -> None:
-    # The emulator cannot carry media: copyMessage fails, as Telegram would for a lost file.
+    saule, other = _citizen("Сәуле"), _citizen("Азамат")
+    _hand_off(telegram, saule, "операторға қосыңызшы")
+    _hand_off(telegram, other, "оператор керек")
+    _, card = operators.card("Сәуле")
+    _, other_card = operators.card("Азамат")
+    _press(telegram, OPERATOR, card, "🙋 Взять")
+    _press(telegram, COLLEAGUE, other_card, "🙋 Взять")
+    telegram.wait_bot_messages(saule.id, timeout=WAIT)
+    telegram.wait_bot_messages(other.id, timeout=WAIT)
+
+    # What the citizen sends comes to the case in the operators' chat, as it is.
+    sent = {
+        kind: telegram.send_attachment(saule.id, saule, kind, caption=caption)
+        for kind, caption in (("photo", "анықтама"), ("document", None), ("voice", None))
+    }
+    copies = {
+        kind: operators.wait(
+            lambda m, kind=kind: m.attachment == kind and m.reply_to_message_id == card.message_id
+        )
+        for kind in sent
+    }
+    assert copies["photo"].caption == "анықтама"
+    assert len({copy.file_id for copy in copies.values()}) == 3
+    _silence(telegram, saule.id)
+
+    # The operator's photo, in reply to the card, reaches that citizen only, from the bot.
+    photo = telegram.send_attachment(
+        OPERATORS_CHAT,
+        OPERATOR,
+        "photo",
+        caption="Үлгі осындай",
+        reply_to_message_id=card.message_id,
+    )
+    [shown] = telegram.wait_bot_messages(saule.id, timeout=WAIT)
+    assert (shown.attachment, shown.caption) == ("photo", "Үлгі осындай")
+    assert shown.raw["from"]["is_bot"] and photo != shown.message_id
+    _silence(telegram, other.id)
+    _reply(telegram, OPERATOR, card, "/close resolved")
+    _reply(telegram, COLLEAGUE, other_card, "/close resolved")
+
+
+def test_outside_a_handoff_attachments_get_the_text_only_answer(
+    telegram: EmulatorClient,
+) -> None:
+    kk, ru = _citizen("Гүлназ"), _citizen("Виктор")
+    _ask(telegram, kk, "Сәлеметсіз бе")
+    _ask(telegram, ru, "Здравствуйте")
+    for citizen, language in ((kk, "kk"), (ru, "ru")):
+        for kind in ("sticker", "photo", "voice", "document"):
+            telegram.send_attachment(citizen.id, citizen, kind)
+            [answer] = telegram.wait_bot_messages(citizen.id, timeout=WAIT)
+            assert answer.text == said("utter_channel_unsupported", language)  # type: ignore[arg-type]
+
+
+def test_an_attachment_that_cannot_be_relayed_is_explained_to_both_sides(
+    telegram: EmulatorClient, operators: OperatorsChat
+) -> None:
+    # Telegram refuses to copy the file (it is gone, or the chat forbids it).
     timur = _citizen("Тимур")
     _hand_off(telegram, timur, "оператора пожалуйста")
     case, card = operators.card("Тимур")
-    photo = {"file_id": "photo-1", "file_unique_id": "p1", "width": 10, "height": 10}
-    httpx.post(
-        f"{stack.config.bot_api_url}/sendMessage",
-        json={
-            "botToken": DEV_TOKEN,
-            "from": timur.as_api(),
-            "chat": {"id": timur.id},
-            "photo": [photo],
-        },
-    ).raise_for_status()
+    telegram.add_fault(
+        "copyMessage",
+        400,
+        chat_id=OPERATORS_CHAT,
+        description="Bad Request: message can't be copied",
+    )
+    telegram.send_attachment(timur.id, timur, "photo")
     [sorry] = telegram.wait_bot_messages(timur.id, timeout=WAIT)
     assert sorry.text.startswith("Извините, не получилось передать ваш файл оператору.")
     notice = operators.wait(lambda m: m.text.startswith(f"📎 #{case} Тимур отправил(а) файл"))

@@ -8,7 +8,7 @@ import pytest
 
 from bot.emulator import BotMessage, EmulatorClient, User
 from bot.stack import Stack
-from tests.e2e.conftest import OPERATOR, OPERATORS_CHAT, WAIT, OperatorsChat
+from tests.e2e.conftest import OPERATOR, OPERATORS_CHAT, WAIT, OperatorsChat, said
 
 _ids = itertools.count(70001)
 
@@ -51,7 +51,7 @@ def test_bad_input_gets_a_polite_answer_in_the_citizens_language(
     assert reply.text.startswith(expected)
 
 
-def test_a_rasa_outage_spares_the_handoff_and_gets_an_apology(
+def test_a_rasa_outage_spares_the_handoff_and_keeps_messages_until_rasa_is_back(
     telegram: EmulatorClient, stack: Stack, operators: OperatorsChat
 ) -> None:
     citizen = _citizen("Дана")
@@ -71,10 +71,17 @@ def test_a_rasa_outage_spares_the_handoff_and_gets_an_apology(
         telegram.press_button(citizen.id, citizen, rating.message_id, f"rate:{case}:4")
         [thanks] = telegram.wait_bot_messages(citizen.id, timeout=WAIT)
         assert thanks.text.startswith("Бағаңызға рахмет!")
-        # Back with the bot, which cannot answer yet.
-        [apology] = _ask(telegram, citizen, "ЖК қалай ашамын")
-        assert apology.text.startswith("Кешіріңіз, қазір техникалық ақау")
+        # Back with the bot, which cannot answer yet: the messages are kept, and the
+        # citizen is told so once.
+        [kept] = _ask(telegram, citizen, "ЖК қалай ашамын")
+        assert kept.text == said("utter_channel_unavailable_kept", "kk")
+        telegram.send_message(citizen.id, citizen, "рахмет")
+        _silence(telegram, citizen.id)
     finally:
         stack.restart_process("rasa")
+    # Once Rasa is back, both are answered, in order, without the citizen writing again.
+    answer, thanks = telegram.wait_bot_messages(citizen.id, count=2, timeout=WAIT)
+    assert "«Жеке кәсіпкерді (ЖК) тіркеу»" in answer.text
+    assert "Көмектескеніме қуаныштымын" in thanks.text
     [answer] = _ask(telegram, citizen, "ЖК қалай ашамын")
     assert "«Жеке кәсіпкерді (ЖК) тіркеу»" in answer.text

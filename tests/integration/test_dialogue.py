@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 
+import httpx
 import pytest
 
+from bot.stack import Stack
 from tests.integration.conftest import Chat
 
 
@@ -114,3 +116,35 @@ def test_the_conversation_keeps_its_language_on_an_ambiguous_word(chat: Chat) ->
     [reply] = chat(sender, "оператор")
     assert reply["custom"]["language"] == "ru"
     assert "оператору" in reply["text"]
+
+
+def test_a_chosen_language_wins_over_the_language_of_the_message(rasa_stack: Stack) -> None:
+    """The channel sends the language a citizen chose with every message (bot/telegram.py)."""
+    webhook = f"{rasa_stack.config.rasa_url}/webhooks/rest/webhook"
+    body = {"sender": _sender(), "message": "как открыть ИП", "metadata": {"language": "kk"}}
+    replies = httpx.post(webhook, json=body, timeout=60).json()
+    assert replies[0]["custom"]["language"] == "kk"
+    assert "«Жеке кәсіпкерді (ЖК) тіркеу»" in replies[0]["text"]
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "confirmation"),
+    [
+        ("можно на казахском пожалуйста", "kk", "енді қазақша жауап беремін"),
+        ("маған орысша жазыңызшы", "ru", "теперь отвечаю по-русски"),
+    ],
+)
+def test_asking_for_a_language_switches_to_it(
+    chat: Chat, text: str, language: str, confirmation: str
+) -> None:
+    [reply] = chat(_sender(), text)
+    assert reply["custom"]["intent"]["name"] == "switch_language"
+    assert reply["custom"]["language"] == language
+    assert reply["custom"]["language_choice"] == language
+    assert confirmation in reply["text"]
+
+
+def test_gibberish_is_not_guessed_and_a_person_is_offered(chat: Chat) -> None:
+    replies = chat(_sender(), "ывапролдж фывапр")
+    assert replies[0]["custom"]["intent"]["name"] == "nlu_fallback"
+    assert replies[-1]["buttons"][-1]["payload"] == "/request_human"

@@ -1,0 +1,61 @@
+"""The load benchmark's own logic (bench/load.py); `make bench` runs the benchmark itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.load import HANDOFF_INTENTS, Messages, Question, check_targets, percentile, questions
+
+
+def test_percentiles_are_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 50) == 50.0
+    assert percentile(values, 95) == 95.0
+    assert percentile(values, 99) == 99.0
+    assert percentile([7.0], 99) == 7.0
+    assert percentile([], 50) is None
+
+
+def test_every_message_is_sent_once_and_all_differ() -> None:
+    messages = Messages(questions(), seed=1)
+    texts = messages.take(3000)
+    assert len(texts) == 3000
+    assert len({t.lower() for t in texts}) == 3000
+    assert all(t.strip() for t in texts)
+
+
+def test_both_languages_are_in_the_mix() -> None:
+    found = questions()
+    assert {q.language for q in found} == {"kk", "ru"}
+    assert sum(q.intent == "ask_service" for q in found) > 100
+    assert any(q.intent in HANDOFF_INTENTS for q in found)
+
+
+def test_a_variant_keeps_the_question_and_its_language() -> None:
+    messages = Messages([Question("ЖК қалай аламын", "kk", "ask_service")], seed=0)
+    texts = messages.take(6)
+    assert texts[0] == "ЖК қалай аламын"
+    assert all("ЖК қалай аламын" in t or "жК қалай аламын" in t for t in texts)
+    assert not any(word in " ".join(texts) for word in ("пожалуйста", "здравствуйте"))
+
+
+def test_targets_are_checked_against_the_runs() -> None:
+    def run(load: str, p95: float, rate: float, errors: int) -> dict[str, Any]:
+        return {
+            "path": "REST",
+            "load": load,
+            "latency_ms": {"p95": p95},
+            "messages_per_second": rate,
+            "errors": errors,
+        }
+
+    report = {
+        "runs": [run("sequential", 90.0, 10.0, 0), run("50 concurrent", 1500.0, 31.0, 0)],
+        "memory": {"rasa": {"peak_rss_mb": 2100.0, "vm_hwm_mb": 2300.0}},
+    }
+    checks = check_targets(report)
+    assert checks["rest_sequential_p95_ms"]["met"] is True
+    assert checks["rest_50_messages_per_second"]["met"] is True
+    assert checks["rest_50_p95_ms"]["met"] is False
+    assert checks["rest_50_errors"]["met"] is True
+    assert checks["rasa_peak_rss_mb"] == {"target": 3072.0, "measured": 2300.0, "met": True}

@@ -1,0 +1,51 @@
+"""Rasa doing less work per message, with the same results (bot/rasa_patches.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+from rasa.utils.endpoints import EndpointConfig
+
+from bot import rasa_patches
+
+STOCK = RemoteAction.__dict__["_validate_action_result"]
+GOOD: dict[str, Any] = {
+    "events": [{"event": "slot", "name": "service_ids", "value": ["birth"]}],
+    "responses": [{"response": "utter_service_card", "name": "Туу туралы куәлік"}],
+}
+BAD: list[dict[str, Any]] = [
+    {"events": [{"event": "no_such_event"}], "responses": []},
+    {"events": "not a list", "responses": []},
+    {"events": [], "responses": ["not an object"]},
+]
+
+
+@pytest.fixture
+def action() -> RemoteAction:
+    return RemoteAction("action_answer_service", EndpointConfig("http://localhost:1/webhook"))
+
+
+def test_a_good_answer_passes_as_before(action: RemoteAction) -> None:
+    rasa_patches.install()
+    assert STOCK(action, GOOD) is True
+    assert action._validate_action_result(GOOD) is True
+
+
+@pytest.mark.parametrize("answer", BAD)
+def test_a_bad_answer_fails_as_before(action: RemoteAction, answer: dict[str, Any]) -> None:
+    rasa_patches.install()
+    with pytest.raises(ValidationError) as stock:
+        STOCK(action, answer)
+    with pytest.raises(ValidationError) as patched:
+        action._validate_action_result(answer)
+    assert patched.value.message == stock.value.message
+    assert list(patched.value.path) == list(stock.value.path)
+
+
+def test_the_rest_channel_installs_it() -> None:
+    import bot.rest  # noqa: F401  (the Rasa server imports it the same way)
+
+    assert RemoteAction._validate_action_result is rasa_patches._validate_action_result
