@@ -9,7 +9,14 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import hand_off
-from actions.services import SERVICE_INTENTS, answer_life_situation, answer_service, language_of
+from actions.services import (
+    SERVICE_INTENTS,
+    answer_life_situation,
+    answer_service,
+    language_of,
+    named_services,
+    service_button,
+)
 from bot import responses
 from bot.confidence import suggestions
 from bot.content import Content
@@ -18,6 +25,7 @@ from bot.settings import quality
 
 LABELS = Content.load().labels()
 SUGGEST_MIN = float(quality()["confidence"]["suggest_min"])
+SERVICE_TOPICS = frozenset({"ask_service", "ask_life_situation"})
 
 
 class ActionClarify(Action):
@@ -34,17 +42,26 @@ class ActionClarify(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         language = language_of(tracker)
+        text = tracker.latest_message.get("text") or ""
         offered = suggestions(tracker.latest_message, LABELS, SUGGEST_MIN)
-        if not offered:
+        # When the model thinks it may be about a service, or has no idea at all, and the
+        # register finds a service the words name, that service is offered itself: it says
+        # more than the topic «a public service».
+        maybe_service = not offered or bool(SERVICE_TOPICS & set(offered))
+        services = named_services(text) if maybe_service else []
+        if services:
+            offered = [intent for intent in offered if intent != "ask_service"]
+        if not offered and not services:
             dispatcher.utter_message(response="utter_default")
             return [SlotSet("clarify_text", None)]
         operator = responses.text(domain["responses"], "utter_operator_button", language)
-        buttons = [
+        buttons = [service_button(service, language) for service in services]
+        buttons += [
             {"title": LABELS[intent][language], "payload": _choose(intent)} for intent in offered
         ]
         buttons.append({"title": operator, "payload": "/request_human"})
         dispatcher.utter_message(response="utter_clarify", buttons=buttons)
-        return [SlotSet("clarify_text", tracker.latest_message.get("text"))]
+        return [SlotSet("clarify_text", text)]
 
 
 def _choose(intent: str) -> str:
@@ -66,7 +83,7 @@ class ActionChooseTopic(Action):
         if topic in SERVICE_INTENTS:
             return events + answer_service(dispatcher, tracker, domain, text, topic)
         if topic == "ask_life_situation":
-            return events + answer_life_situation(dispatcher, tracker, text)
+            return events + answer_life_situation(dispatcher, tracker, domain, text)
         if topic == "request_human":
             return events + hand_off(dispatcher, "citizen_request")
         if f"utter_{topic}" in domain["responses"]:

@@ -33,6 +33,11 @@ REGISTER = _load_register()
 # another one this clearly (a register search score: "сколько стоит паспорт" 0.44, "где
 # подать?" 0.32).
 NAMES_A_SERVICE = 0.4
+# A question the model took for a life situation ("потерял диплом, что делать?") is about a
+# service when it names one clearly: well enough for a follow-up (NAMES_A_SERVICE) and better
+# than any life situation by this much ("у нас родился ребёнок": the birth situation 0.86,
+# birth registration 0.53; "потерял диплом": the diploma duplicate 0.52, university 0.34).
+SERVICE_OVER_SITUATION = 0.05
 # When the runner-up scores within this of the best match, the citizen chooses with buttons
 # instead of getting an answer about a service they may not have meant.
 AMBIGUITY_MARGIN = 0.1
@@ -76,7 +81,7 @@ def answer_service(
     if len(close) > 1:
         dispatcher.utter_message(
             response="utter_service_choose",
-            buttons=[_choice(m.service, language) for m in close],
+            buttons=[service_button(m.service, language) for m in close],
         )
         return [SlotSet("service_ids", [])]
     service = matches[0].service
@@ -91,13 +96,20 @@ def answer_service(
 
 
 def answer_life_situation(
-    dispatcher: CollectingDispatcher, tracker: Tracker, text: str
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], text: str
 ) -> list[EventType]:
     """The services of a life situation, or its step-by-step guide where it has one."""
     language = language_of(tracker)
     chosen = next(tracker.get_latest_entity_values("life_situation"), None)
     situation = REGISTER.situation(chosen) if chosen else None
-    situation = situation or REGISTER.find_situation(text)
+    if situation is None:
+        found = REGISTER.match_situation(text)
+        matches = REGISTER.search(text)
+        if matches and matches[0].score >= max(
+            NAMES_A_SERVICE, (found[1] if found else 0.0) + SERVICE_OVER_SITUATION
+        ):
+            return answer_service(dispatcher, tracker, domain, text, "ask_service")
+        situation = found[0] if found else None
     if situation is None:
         dispatcher.utter_message(
             response="utter_life_situation_choose",
@@ -116,7 +128,7 @@ def answer_life_situation(
     dispatcher.utter_message(
         response="utter_life_situation_services" if services else "utter_life_situation_empty",
         name=situation.name[language],
-        buttons=[_choice(s, language) for s in services],
+        buttons=[service_button(s, language) for s in services],
     )
     return []
 
@@ -144,7 +156,8 @@ class ActionLifeSituation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        return answer_life_situation(dispatcher, tracker, tracker.latest_message.get("text", ""))
+        text = tracker.latest_message.get("text") or ""
+        return answer_life_situation(dispatcher, tracker, domain, text)
 
 
 class ActionAskGuideAnswer(Action):
@@ -213,7 +226,18 @@ def _find(tracker: Tracker, text: str) -> list[Match]:
     return REGISTER.search(text)
 
 
-def _choice(service: Service, language: Lang) -> dict[str, str]:
+def named_services(text: str, most: int = 2) -> list[Service]:
+    """The services a message names clearly enough to offer, best first (for "did you
+    mean …?")."""
+    matches = REGISTER.search(text)
+    if not matches or matches[0].score < NAMES_A_SERVICE:
+        return []
+    close = [m for m in matches if m.score >= matches[0].score - AMBIGUITY_MARGIN]
+    return [m.service for m in close[:most]]
+
+
+def service_button(service: Service, language: Lang) -> dict[str, str]:
+    """A button that asks about one service of the register."""
     return {
         "title": service.name[language],
         "payload": f'/ask_service{{"service": "{service.id}"}}',

@@ -58,7 +58,9 @@ class Balancer:
         # No total timeout: a turn takes as long as it takes; the client has its own.
         self._session = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=None, sock_connect=5),
-            connector=aiohttp.TCPConnector(limit=0),
+            # Idle connections are dropped before Sanic drops them (5 s), so that no request
+            # is written onto a connection the backend is closing.
+            connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=2.0),
             auto_decompress=False,
         )
         app = web.Application(client_max_size=16 * 2**20)

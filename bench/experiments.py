@@ -36,6 +36,7 @@ from bot.content import ROOT, nlu_yaml
 from bot.evaluate import DECLINED, evaluate, load_samples
 
 BUILD = ROOT / "build"
+RECALL_MARGIN = 0.02
 REPORTS = ROOT / "reports"
 CONFIG = ROOT / "config.yml"
 
@@ -271,7 +272,9 @@ def tune(out: Path, rescore: bool) -> str:
         predictions = predict_out_of_fold()
         out.mkdir(parents=True, exist_ok=True)
         saved.write_text(json.dumps(predictions, ensure_ascii=False), encoding="utf-8")
-    target = quality()["evaluation"]["out_of_scope_recall"]
+    # Out-of-fold recall is an estimate: keep a margin over the gate, so the model still
+    # meets it on messages it has never seen.
+    target = quality()["evaluation"]["out_of_scope_recall"] + RECALL_MARGIN
     pairs = itertools.product(
         [0.0, 0.1, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6], [0.0, 0.05, 0.1, 0.15, 0.2, 0.3]
     )
@@ -291,7 +294,8 @@ def tune(out: Path, rescore: bool) -> str:
     lines = [
         f"Out-of-fold predictions for {len(predictions)} training examples (3 folds).",
         f"Accuracy with no fallback: {plain_accuracy:.1%}.",
-        f"Out-of-scope recall gate: {target:.0%}.",
+        f"Out-of-scope recall required: {target:.0%} (the gate and a margin of "
+        f"{RECALL_MARGIN:.0%}).",
         "",
         "| threshold | ambiguity_threshold | accuracy | out-of-scope recall |",
         "| --- | --- | --- | --- |",

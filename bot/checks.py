@@ -127,6 +127,9 @@ def run(
     try:
         register = Register.load(register_dir)
         findings += stale_sources(register, gates["register_stale_after_days"], today)
+        content.with_service_buttons({s.id: s.name for s in register.services})
+    except ContentError as error:
+        findings += [_finding(problem) for problem in error.problems]
     except RegisterError as error:
         findings.append(Finding("register", "error", str(error)))
     if similar and not any(f.level == "error" for f in findings):

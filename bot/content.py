@@ -16,6 +16,7 @@ edited). Every problem is reported with its file and line, so an editor can find
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import re
 import sys
 from collections.abc import Iterator
@@ -142,6 +143,9 @@ class Topic:
     questions: dict[Lang, list[str]]
     label: dict[Lang, str] | None
     answer: Reply | None
+    # Register services this topic's answer covers: their names are not learnt as service
+    # questions (the topic owns those questions), and the answer offers their cards.
+    services: tuple[str, ...] = ()
 
     @property
     def response(self) -> str:
@@ -235,7 +239,7 @@ def _topic(path: Path, root: Path, problems: _Problems) -> Topic | None:
     if not isinstance(data, dict):
         problems.add(at, "expected intent:, questions: and, optionally, label: and answer:")
         return None
-    for key in sorted(set(data) - {"intent", "label", "questions", "answer"}):
+    for key in sorted(set(data) - {"intent", "label", "questions", "answer", "services"}):
         problems.add(where(key, at), f"unknown key '{key}'")
     intent = data.get("intent")
     if not isinstance(intent, str) or not _INTENT.match(intent):
@@ -260,7 +264,11 @@ def _topic(path: Path, root: Path, problems: _Problems) -> Topic | None:
                 questions[language].append(question)
     label = _texts(data["label"], at, "label", problems) if "label" in data else None
     answer = _reply(f"utter_{intent}", data["answer"], at, problems) if "answer" in data else None
-    return Topic(intent, str(path.relative_to(root)), questions, label, answer)
+    services = data.get("services") or []
+    if not isinstance(services, list) or not all(isinstance(s, str) for s in services):
+        problems.add(where(data, at), "services: expected a list of service ids of the register")
+        services = []
+    return Topic(intent, str(path.relative_to(root)), questions, label, answer, tuple(services))
 
 
 def _messages(path: Path, root: Path, problems: _Problems) -> list[Reply]:
@@ -340,6 +348,41 @@ class Content:
     def labels(self) -> dict[str, dict[Lang, str]]:
         """Button titles of the intents a "did you mean …?" question may offer."""
         return {t.intent: t.label for t in self.topics if t.label}
+
+    def covered_services(self) -> dict[str, str]:
+        """Register services some topic's answer covers, with that topic's intent."""
+        return {service: topic.intent for topic in self.topics for service in topic.services}
+
+    def with_service_buttons(self, names: dict[str, dict[Lang, str]]) -> Content:
+        """The content whose topic answers offer their services' cards as buttons.
+
+        `names` gives each service's name by id; a service it lacks is an error, named with
+        the topic's file.
+        """
+        missing = [
+            f"{topic.file}:1: services: '{service}' is not a service of the register"
+            for topic in self.topics
+            for service in topic.services
+            if service not in names
+        ]
+        if missing:
+            raise ContentError(missing)
+        topics = []
+        for topic in self.topics:
+            if topic.answer and topic.services:
+                buttons = [
+                    (_short(names[service]), f'/ask_service{{"service": "{service}"}}')
+                    for service in topic.services
+                ]
+                answer = Reply(topic.answer.name, topic.answer.text, topic.answer.buttons + buttons)
+                topic = dataclasses.replace(topic, answer=answer)
+            topics.append(topic)
+        return dataclasses.replace(self, topics=topics)
+
+
+def _short(name: dict[Lang, str]) -> dict[Lang, str]:
+    """A service's name fit for a button: without its parenthesised detail."""
+    return {language: text.split(" (")[0] for language, text in name.items()}
 
 
 def nlu_yaml(examples: dict[str, list[str]], header: str) -> str:
@@ -432,10 +475,13 @@ def main() -> None:
     args = parser.parse_args()
     try:
         content = Content.load()
+        register = Register.load()
+        names = {service.id: service.name for service in register.services}
         examples = {
-            "register": nlu_examples(Register.load()),
+            "register": nlu_examples(register, owners=content.covered_services()),
             "review": assigned_examples(content),
         }
+        content = content.with_service_buttons(names)
     except (ContentError, RegisterError) as error:
         print(error, file=sys.stderr)
         raise SystemExit(1) from error
@@ -516,6 +562,8 @@ def dump_topic(topic: Topic, header: str = "") -> str:
         lines += [f"    - {scalar(str(question))}" for question in topic.questions[language]]
     if topic.answer:
         lines += ["answer:", *_reply_lines(topic.answer, "  ")]
+    if topic.services:
+        lines += ["services:", *(f"  - {service}" for service in topic.services)]
     return "\n".join(lines) + "\n"
 
 

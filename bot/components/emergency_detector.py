@@ -1,7 +1,7 @@
 """Rasa graph component: a message about a threat to life is always an emergency.
 
-DIET learns the `emergency` intent from examples, but a statistical model can miss one
-phrasing, and for these messages a miss is not acceptable. This component learns the
+The intent classifier learns the `emergency` intent from examples, but a statistical model
+can miss one phrasing, and for these messages a miss is not acceptable. This component learns the
 `emergency_terms` lookup table from the training data and, when a message contains one of
 those terms (at a word start, in any case), sets the intent to `emergency` with full
 confidence, so the emergency numbers go out before anything else.

@@ -7,6 +7,10 @@ are calibrated enough for the fallback thresholds to mean something; it also tra
 seconds. Each FAQ topic (`faq/hkko`) is a class of its own, so the FAQ is not one broad
 class that draws in whatever looks like a question; the intent reported is the retrieval
 intent (`faq`), and the ResponseSelector picks the topic's answer as usual.
+
+A message none of whose words the model has ever seen ("ывапролдж фывапр") still gets
+probabilities, drawn to the largest classes; its confidences are scaled down
+(`unknown_words_factor`), so the fallback asks instead of the bot guessing.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.featurizers.featurizer import Featurizer
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, INTENT_RESPONSE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -47,6 +52,8 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             "dense_weight": 2.0,
             "max_iter": 3000,
             "ranking_length": 10,
+            # Confidences of a message with no known word are multiplied by this.
+            "unknown_words_factor": 0.5,
         }
 
     def __init__(
@@ -56,12 +63,14 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         resource: Resource,
         tfidf: TfidfTransformer | None = None,
         classifier: LogisticRegression | None = None,
+        known: frozenset[str] = frozenset(),
     ) -> None:
         self.config = {**self.get_default_config(), **config}
         self._storage = model_storage
         self._resource = resource
         self.tfidf = tfidf
         self.classifier = classifier
+        self.known = known
 
     @classmethod
     def create(
@@ -83,8 +92,8 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         **kwargs: Any,
     ) -> LinearIntentClassifier:
         with model_storage.read_from(resource) as directory:
-            tfidf, classifier = pickle.loads((directory / MODEL_FILE).read_bytes())
-        return cls(config, model_storage, resource, tfidf, classifier)
+            tfidf, classifier, known = pickle.loads((directory / MODEL_FILE).read_bytes())
+        return cls(config, model_storage, resource, tfidf, classifier, known)
 
     def _features(self, messages: list[Message]) -> tuple[csr_matrix, csr_matrix]:
         sparse, dense = [], []
@@ -113,8 +122,10 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             class_weight="balanced",
             random_state=42,
         ).fit(self._matrix(examples), labels)
+        self.known = frozenset(word for m in examples for word in _words(m))
         with self._storage.write_to(self._resource) as directory:
-            (directory / MODEL_FILE).write_bytes(pickle.dumps((self.tfidf, self.classifier)))
+            model = (self.tfidf, self.classifier, self.known)
+            (directory / MODEL_FILE).write_bytes(pickle.dumps(model))
         return self._resource
 
     def process(self, messages: list[Message]) -> list[Message]:
@@ -124,6 +135,9 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             if not message.features_present(TEXT):
                 continue
             probabilities = self.classifier.predict_proba(self._matrix([message]))[0]
+            words = _words(message)
+            if words and self.known.isdisjoint(words):
+                probabilities = probabilities * float(self.config["unknown_words_factor"])
             merged: dict[str, float] = {}
             for label, probability in zip(self.classifier.classes_, probabilities, strict=True):
                 # A topic of a retrieval intent (faq/hkko) speaks for that intent (faq).
@@ -137,6 +151,12 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
+
+
+def _words(message: Message) -> set[str]:
+    """The message's words as the featurizers count them (lemmas), letters only."""
+    tokens = message.get(TOKENS_NAMES[TEXT]) or []
+    return {t.lemma for t in tokens if t.lemma and any(c.isalpha() for c in t.lemma)}
 
 
 def _stack(rows: list[csr_matrix | None]) -> csr_matrix:

@@ -69,8 +69,8 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
             batch = texts[start : start + BATCH]
             vectors = self.embedder.encode([as_cyrillic(m.get(TEXT)) for m in batch])
             for message, vector in zip(batch, vectors, strict=True):
-                # A sentence vector only: DIET takes the token-level features from the
-                # sparse featurizers.
+                # A sentence vector only: the classifiers take the token-level features from
+                # the sparse featurizers.
                 self.add_features_to_message(
                     sequence=None,  # type: ignore[arg-type]
                     sentence=vector.reshape(1, -1),

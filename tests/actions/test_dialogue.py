@@ -110,3 +110,16 @@ async def test_the_language_button_switches_and_an_unnamed_language_is_asked_for
     assert message["text"].startswith("Хорошо, теперь отвечаю по-русски.")
     [message], events = await _run(ActionSwitchLanguage(), _tracker("поменяй язык", "ru"))
     assert message["response"] == "utter_language_choose" and events == []
+
+
+async def test_unsure_about_a_message_that_names_a_service_offers_that_service() -> None:
+    parse = {"intent_ranking": [{"name": "nlu_fallback", "confidence": 0.6},
+                                {"name": "ask_service", "confidence": 0.24},
+                                {"name": "out_of_scope", "confidence": 0.21}]}  # fmt: skip
+    text = "спецхқко-да емтиханға кезекті қалай брондаймын"
+    [message], _ = await _run(ActionClarify(), _tracker(text, "kk", parse))
+    assert message["response"] == "utter_clarify"
+    payloads = [b["payload"] for b in message["buttons"]]
+    assert payloads[0] == '/ask_service{"service": "driving_exam_booking"}'
+    assert '/choose_topic{"topic": "ask_service"}' not in payloads  # the service says more
+    assert payloads[-1] == "/request_human"

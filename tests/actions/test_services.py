@@ -8,7 +8,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.services import ActionAnswerService
+from actions.services import ActionAnswerService, ActionLifeSituation
 from bot import responses
 
 DOMAIN = {"responses": responses.load()}
@@ -90,3 +90,27 @@ async def test_a_question_naming_a_service_and_a_fact_gets_that_fact(
     [message], _ = await _run(_tracker(text, language))
     assert message["response"] == response
     assert message["value"] == message[field] and message["name"]
+
+
+def _situation_tracker(text: str, language: str) -> Tracker:
+    tracker = _tracker(text, language)
+    tracker.latest_message["intent"] = {"name": "ask_life_situation"}
+    return tracker
+
+
+async def test_a_life_situation_question_that_names_one_service_gets_that_service() -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = _situation_tracker("я потерял диплом университета что делать", "ru")
+    await ActionLifeSituation().run(dispatcher, tracker, DOMAIN)
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_service_card"
+    assert message["name"] == "Выдача дубликата документа о высшем и послевузовском образовании"
+
+
+async def test_a_life_situation_stays_one_when_it_names_the_situation() -> None:
+    dispatcher = CollectingDispatcher()
+    events = await ActionLifeSituation().run(
+        dispatcher, _situation_tracker("у нас родился ребенок", "ru"), DOMAIN
+    )
+    assert dispatcher.messages[0]["response"] == "utter_guide_start"
+    assert {"event": "slot", "timestamp": None, "name": "guide", "value": "birth"} in events

@@ -10,6 +10,7 @@ import yaml
 
 from bot.content import Content, ContentError, build, dump_topic, header_of
 from bot.language import LANGUAGES
+from bot.register import Register
 from tests.conftest import ROOT
 
 CONTENT = Content.load()
@@ -117,3 +118,19 @@ def test_a_message_in_one_language_only_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(ContentError, match=r"content/messages/extra.yml:\d+: utter_extra: the "
                        r"Russian \(ru\) text is missing"):  # fmt: skip
         Content.load(root)
+
+
+def test_a_topic_offers_the_cards_of_the_services_it_covers(tmp_path: Path) -> None:
+    root = _content(tmp_path, TOPIC + "services:\n  - eds_renewal\n")
+    content = Content.load(root)
+    names = {s.id: s.name for s in Register.load().services}
+    names["eds_renewal"] = {"kk": "ЭЦҚ ұзарту (онлайн)", "ru": "Продление ЭЦП (онлайн)"}
+    answer = content.with_service_buttons(names).topic("faq/test_topic")
+    assert answer is not None and answer.answer is not None
+    assert answer.answer.buttons == [
+        ({"kk": "ЭЦҚ ұзарту", "ru": "Продление ЭЦП"}, '/ask_service{"service": "eds_renewal"}')
+    ]
+    assert content.covered_services()["eds_renewal"] == "faq/test_topic"
+    del names["eds_renewal"]
+    with pytest.raises(ContentError, match="'eds_renewal' is not a service of the register"):
+        content.with_service_buttons(names)

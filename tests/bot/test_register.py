@@ -158,6 +158,14 @@ def test_nlu_examples_name_every_service() -> None:
         assert service.name["kk"] in examples and service.name["ru"] in examples
 
 
+def test_a_service_a_topic_covers_teaches_that_topic() -> None:
+    examples = nlu_examples(REGISTER, owners={"eds_renewal": "faq/ecp_renewal"})
+    renewal = REGISTER.get("eds_renewal")
+    assert renewal is not None
+    assert renewal.name["ru"] in examples["faq/ecp_renewal"]
+    assert renewal.name["ru"] not in examples["ask_service"]
+
+
 def test_a_code_in_the_question_finds_its_service(tmp_path: Path) -> None:
     _write(tmp_path, {**_valid_entry(), "code": "00103001"})
     register = Register.load(tmp_path)

@@ -171,9 +171,10 @@ async def test_the_report_shows_what_an_editor_acts_on(
     assert "nlu_fallback" not in _table(text, "topics-kk")
 
     # Unanswered questions, grouped as `make review` groups them, largest first.
-    assert "Всего вопросов: 7, групп: 5." in text
-    sizes = re.findall(r'data-key="group-size"[^>]*>(\d+)<', text)
-    assert sizes == ["2", "2", "1", "1", "1"]
+    # (How many groups depends on the topics the grouping is centred on: test_review.py.)
+    sizes = [int(s) for s in re.findall(r'data-key="group-size"[^>]*>(\d+)<', text)]
+    assert f"Всего вопросов: 7, групп: {len(sizes)}." in text
+    assert sum(sizes) == 7 and sizes == sorted(sizes, reverse=True) and 1 < len(sizes) < 7
     licences = _table(text, "unanswered").split('data-key="group"')[1]
     assert "где поменять водительские права" in licences and "×2" in licences
     assert "жүргізуші куәлігін қалай ауыстырамын" in _table(text, "unanswered")

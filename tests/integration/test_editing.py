@@ -149,7 +149,7 @@ def test_a_topic_with_a_mistake_stops_training_naming_file_and_line(
     done = _make_train(copy)
     assert done.returncode != 0
     assert (
-        "content/topics/faq_egov_mobile_broken.yml:42: utter_faq/egov_mobile_broken: "
+        "content/topics/faq_egov_mobile_broken.yml:42: error: utter_faq/egov_mobile_broken: "
         "the Russian (ru) text is missing" in done.stdout + done.stderr
     )
     assert retrained.stat().st_mtime == before
