@@ -15,7 +15,8 @@ MODEL := models/komekshi.tar.gz
 BUILD := build
 BUILT := $(BUILD)/domain.yml
 CONTENT := $(wildcard content/*/*.yml) $(wildcard register/*.yml)
-TRAINING_INPUTS := config.yml $(BUILT) $(wildcard nlu_data/*.yml) $(wildcard bot/components/*.py)
+TRAINING_INPUTS := config.yml $(BUILT) $(wildcard nlu_data/*.yml) $(wildcard bot/components/*.py) \
+  bot/embedding.py
 
 export RASA_TELEMETRY_ENABLED := false
 export HF_HUB_OFFLINE := 1

@@ -18,6 +18,7 @@ import shutil
 import struct
 import tempfile
 import time
+import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
 from importlib import resources
@@ -242,7 +243,7 @@ class Embedder:
             torch.set_num_threads(int(os.environ.get("EMBEDDING_THREADS", "1")))
             model = SentenceTransformer(str(self.path), device="cpu")
             model.eval()
-            self._models[self.path] = model
+            self._models[self.path] = _int8(model)
         return self._models[self.path]
 
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
@@ -294,6 +295,23 @@ class Embedder:
         return np.asarray(vector[0].numpy(), dtype=np.float32)
 
 
+def _int8(model: Any) -> Any:
+    """The model with its dense layers in 8-bit integers, one scale per output row.
+
+    A message's vector is the most expensive step of a parse; in int8 it takes half the time
+    (p50 31 → 16 ms on the 2-core machine) and stays within cosine 0.98 of the float one
+    (docs/nlu.md). Training and serving both load it this way, so they agree.
+    """
+    import torch
+    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch announces the API's move to torchao
+        return quantize_dynamic(  # type: ignore[no-untyped-call]
+            model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8
+        )
+
+
 class SharedVectors:
     """Sentence vectors of the last minutes in Redis, shared by the processes of one message.
 
@@ -316,7 +334,7 @@ class SharedVectors:
         import redis
 
         self.redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-        self.prefix = f"komekshi:e5:{_fingerprint(model)}:"
+        self.prefix = f"komekshi:e5:{fingerprint(model)}:"
         self._paused_until = 0.0
 
     @classmethod
@@ -357,9 +375,9 @@ class SharedVectors:
         self._paused_until = time.monotonic() + self.PAUSE_SECONDS
 
 
-def _fingerprint(model: Path) -> str:
-    """Tells models apart: a vector of one is never read as another's."""
-    digest = hashlib.sha1()
+def fingerprint(model: Path) -> str:
+    """Tells models apart: a vector of one is never read, or cached, as another's."""
+    digest = hashlib.sha1(b"int8")
     for name in ("config.json", "tokenizer.json"):
         path = model / name
         digest.update(path.read_bytes() if path.exists() else b"")

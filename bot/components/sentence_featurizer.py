@@ -25,7 +25,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.embedding import DEFAULT_PATH, Embedder
+from bot.embedding import DEFAULT_PATH, Embedder, fingerprint
 from bot.language import as_cyrillic
 
 # Messages encoded together while training.
@@ -48,10 +48,16 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     def required_packages() -> list[str]:
         return ["sentence_transformers"]
 
+    @classmethod
+    def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
+        """The sentence model's fingerprint: Rasa's training cache must not hand back the
+        features of another model (or of another precision) as this one's."""
+        path = _model_path(config)
+        return fingerprint(path) if path.exists() else None
+
     def __init__(self, config: dict[str, Any], name: str) -> None:
         super().__init__(name, config)
-        path = config.get("model_path") or os.environ.get("EMBEDDING_MODEL") or DEFAULT_PATH
-        self.embedder = Embedder(Path(path), cache_size=int(config["cache_size"]))
+        self.embedder = Embedder(_model_path(config), cache_size=int(config["cache_size"]))
 
     @classmethod
     def create(
@@ -85,3 +91,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     def process(self, messages: list[Message]) -> list[Message]:
         self._featurize(messages)
         return messages
+
+
+def _model_path(config: dict[str, Any]) -> Path:
+    return Path(config.get("model_path") or os.environ.get("EMBEDDING_MODEL") or DEFAULT_PATH)

@@ -43,3 +43,12 @@ def test_building_twice_keeps_the_model(embedder: Embedder) -> None:
 def test_a_missing_model_says_how_to_build_it(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="make install"):
         Embedder(tmp_path / "absent").encode(["сәлем"])
+
+
+def test_int8_vectors_keep_the_float_models_meaning(embedder: Embedder) -> None:
+    from sentence_transformers import SentenceTransformer
+
+    texts = ["балабақшаға кезекке қалай тұрамын", "справка о несудимости как получить"]
+    full = SentenceTransformer(str(embedder.path), device="cpu")
+    exact = full.encode(["query: " + t for t in texts], normalize_embeddings=True)
+    assert (embedder.encode(texts) * exact).sum(axis=1).min() > 0.97
