@@ -300,7 +300,8 @@ def _int8(model: Any) -> Any:
 
     A message's vector is the most expensive step of a parse; in int8 it takes half the time
     (p50 31 → 16 ms on the 2-core machine) and stays within cosine 0.98 of the float one
-    (docs/nlu.md). Training and serving both load it this way, so they agree.
+    (docs/nlu.md). Training and serving both load it this way, so they agree. In place: a
+    quantized copy leaves the process about 700 MB larger (measured RSS 1.5 GB vs 0.87 GB).
     """
     import torch
     from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
@@ -308,7 +309,7 @@ def _int8(model: Any) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch announces the API's move to torchao
         return quantize_dynamic(  # type: ignore[no-untyped-call]
-            model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8
+            model, {torch.nn.Linear: per_channel_dynamic_qconfig}, dtype=torch.qint8, inplace=True
         )
 
 

@@ -63,7 +63,7 @@ def _reaches(chat: Chat, service_id: str, language: str, question: str) -> str |
 @pytest.mark.parametrize("language", ["kk", "ru"])
 def test_services_are_reachable_by_how_citizens_ask(chat: Chat, language: str) -> None:
     """Two questions per service, as citizens ask them: the share that reaches the
-    service's card must meet the gate of quality.yml (the aim is all of them)."""
+    service's card must meet the gate of quality.yml (all of them)."""
     misses = {
         f"{service_id}: {question}": miss
         for service_id, questions in QUESTIONS.items()
