@@ -23,7 +23,7 @@ def _load_register() -> Register:
         log.warning("No sentence model at %s: register search by spelling only", DEFAULT_PATH)
         return Register.load()
     register = Register.load(embedder=Embedder(DEFAULT_PATH))
-    register.search("")  # build the search index now, not on a citizen's first question
+    register.prepare()
     return register
 
 

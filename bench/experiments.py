@@ -85,9 +85,18 @@ def variants() -> dict[str, list[dict[str, Any]]]:
         return changed
 
     def with_diet() -> list[dict[str, Any]]:
+        # DIET does not pick FAQ topics: Rasa's ResponseSelector does, after it.
         diet = {"name": "DIETClassifier", "epochs": 100, "constrain_similarities": True,
                 "entity_recognition": False, "random_seed": 42}  # fmt: skip
-        return [diet if c["name"].endswith("LinearIntentClassifier") else c for c in ours]
+        selector = {"name": "ResponseSelector", "epochs": 60, "constrain_similarities": True,
+                    "random_seed": 42}  # fmt: skip
+        changed = []
+        for component in ours:
+            if component["name"].endswith("LinearIntentClassifier"):
+                changed += [diet, selector]
+            else:
+                changed.append(component)
+        return changed
 
     return {
         "Rasa default pipeline": RASA_DEFAULT,

@@ -171,6 +171,8 @@ class Run:
     seconds: float = 0.0
     handed_off: int = 0
     foreign_cpu_cores: float = 0.0
+    # CPU seconds of each process during the run.
+    cpu_seconds: dict[str, float] = field(default_factory=dict)
     load_average: float = 0.0
 
     @property
@@ -209,6 +211,12 @@ class Run:
             if self.turns
             else 0,
             "register_share": round(register_share, 2) if register_share is not None else None,
+            "cpu_ms_per_message": {
+                name: round(seconds * 1000 / len(self.turns), 1)
+                for name, seconds in self.cpu_seconds.items()
+            }
+            if self.turns
+            else {},
             "other_processes_cpu_cores": round(self.foreign_cpu_cores, 2),
             "load_average_at_start": round(self.load_average, 2),
         }
@@ -246,20 +254,26 @@ def _tree_cpu(pids: Sequence[int]) -> float:
 
 
 class CpuWatch:
-    """CPU the machine spent outside the stack and this benchmark during a run, in cores."""
+    """CPU seconds each process of the stack (and this benchmark) spent during a run, and
+    what the rest of the machine used meanwhile, in cores."""
 
-    def __init__(self, pids: Sequence[int]) -> None:
-        self.pids = [*pids, os.getpid()]
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = {**pids, "benchmark": os.getpid()}
         self.ticks = os.sysconf("SC_CLK_TCK")
+        self.seconds: dict[str, float] = {}
+
+    def _each(self) -> dict[str, float]:
+        return {name: _tree_cpu([pid]) for name, pid in self.pids.items()}
 
     def __enter__(self) -> CpuWatch:
-        self.start = (time.monotonic(), _busy_jiffies() / self.ticks, _tree_cpu(self.pids))
+        self.start = (time.monotonic(), _busy_jiffies() / self.ticks, self._each())
         return self
 
     def __exit__(self, *exc: object) -> None:
         wall = time.monotonic() - self.start[0]
         machine = _busy_jiffies() / self.ticks - self.start[1]
-        ours = _tree_cpu(self.pids) - self.start[2]
+        self.seconds = {name: cpu - self.start[2][name] for name, cpu in self._each().items()}
+        ours = sum(self.seconds.values())
         self.foreign_cores = max(0.0, machine - ours) / wall if wall > 0 else 0.0
 
 
@@ -412,7 +426,7 @@ def _bridge_texts() -> tuple[tuple[str, ...], frozenset[str]]:
 
 
 async def _run(run: Run, conversations: list[list[str]], stack: Stack, offset: int) -> None:
-    pids = [p.popen.pid for p in stack.processes if p.popen]
+    pids = {p.name: p.popen.pid for p in stack.processes if p.popen}
     started = time.monotonic()
     with CpuWatch(pids) as cpu:
         run.load_average = os.getloadavg()[0]
@@ -444,6 +458,8 @@ async def _run(run: Run, conversations: list[list[str]], stack: Stack, offset: i
                 await client.http.aclose()
     run.seconds = time.monotonic() - started
     run.foreign_cpu_cores = cpu.foreign_cores
+    for name, seconds in cpu.seconds.items():
+        run.cpu_seconds[name] = run.cpu_seconds.get(name, 0.0) + seconds
 
 
 def _sequential(run: Run, conversations: list[list[str]], stack: Stack, offset: int) -> None:
@@ -454,6 +470,9 @@ def _sequential(run: Run, conversations: list[list[str]], stack: Stack, offset: 
         run.turns += total.turns
         run.seconds += total.seconds
         run.handed_off += total.handed_off
+        for name, seconds in total.cpu_seconds.items():
+            run.cpu_seconds[name] = run.cpu_seconds.get(name, 0.0) + seconds
+        total.cpu_seconds = {}
         run.foreign_cpu_cores += total.foreign_cpu_cores * total.seconds
         run.load_average = run.load_average or total.load_average
         total.turns, total.handed_off = [], 0
@@ -579,15 +598,21 @@ def check_targets(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def table(report: dict[str, Any]) -> str:
     lines = [
-        "| path | load | messages | errors | msg/s | p50 ms | p95 ms | p99 ms | max ms |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| path | load | messages | errors | msg/s | p50 ms | p95 ms | p99 ms | max ms "
+        "| CPU ms a message |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for run in report["runs"]:
         latency = run["latency_ms"]
+        cpu = ", ".join(
+            f"{name} {ms:.0f}"
+            for name, ms in (run.get("cpu_ms_per_message") or {}).items()
+            if name in ("rasa", "actions", "bridge", "emulator")
+        )
         lines.append(
             f"| {run['path']} | {run['load']} | {run['messages']} | {run['errors']} "
             f"| {run['messages_per_second']} | {latency['p50']} | {latency['p95']} "
-            f"| {latency['p99']} | {latency['max']} |"
+            f"| {latency['p99']} | {latency['max']} | {cpu} |"
         )
     memory = ", ".join(
         f"{name} {max(filter(None, [m['peak_rss_mb'], m['vm_hwm_mb']]), default=0):.0f} MB"

@@ -22,7 +22,6 @@ from pathlib import Path
 # First matching rule wins: a stack is counted once, under its most specific part.
 RASA_PARTS: tuple[tuple[str, str], ...] = (
     ("NLU: e5 sentence featurizer", "SentenceEmbeddingFeaturizer"),
-    ("NLU: ResponseSelector", "ResponseSelector.process"),
     ("NLU: DIET", "DIETClassifier.process"),
     ("NLU: CountVectorsFeaturizer", "CountVectorsFeaturizer"),
     ("NLU: tokenizer (spaCy, pymorphy3)", "SpacyLemmaTokenizer"),

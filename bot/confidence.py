@@ -15,15 +15,16 @@ from collections.abc import Collection
 from typing import Any
 
 FALLBACK = "nlu_fallback"
-# Intents whose answer is picked by the ResponseSelector among their topics (faq/…).
+# Intents whose answer is one of their topics (faq/…), as the classifier picks it.
 RETRIEVAL = ("faq",)
 
 
 def ranking(parse: dict[str, Any]) -> list[tuple[str, float]]:
     """The intents of a parse, best first, the FAQ resolved to its topics (`faq/hkko`).
 
-    A retrieval intent's confidence is shared among its topics by the ResponseSelector's
-    ranking, so `faq` at 0.6 with `faq/hkko` at 0.9 of it ranks `faq/hkko` at 0.54.
+    A retrieval intent's confidence is shared among its topics by the response selector's
+    ranking (bot/components/intent_classifier.py), so `faq` at 0.6 with `faq/hkko` at 0.9
+    of it ranks `faq/hkko` at 0.54.
     """
     ranked: list[tuple[str, float]] = []
     selectors = parse.get("response_selector") or {}

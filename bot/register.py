@@ -303,6 +303,12 @@ class Register:
         phrases = [(s.id, p) for s in self.situations for p in s.phrases()]
         return _PhraseIndex(phrases, self.embedder)
 
+    def prepare(self) -> int:
+        """Build the search indexes of services and life situations now (how many phrases
+        they hold): each encodes all its phrases, up to a second, which a citizen's first
+        question would otherwise wait for."""
+        return len(self._services_index.owners) + len(self._situations_index.owners)
+
     def search(self, query: str, limit: int = 3) -> list[Match]:
         """The service a code in the query names, else the best matches of its words."""
         coded = [self._by_code[code] for code in _CODE.findall(query) if code in self._by_code]

@@ -166,6 +166,11 @@ class Stack:
             "HF_HUB_OFFLINE": "1",
             "TRANSFORMERS_OFFLINE": "1",
             "PYTHONUNBUFFERED": "1",
+            # NumPy's OpenBLAS starts a thread per core for a product of two small arrays
+            # and leaves them spinning (sched_yield) after it: under load the action server
+            # spent 40 ms of CPU a message that way, taken from Rasa (measured, `make bench`).
+            # Every product here is small; one thread computes it as fast.
+            "OPENBLAS_NUM_THREADS": environ.get("OPENBLAS_NUM_THREADS", "1"),
         }
 
     def _plan(self) -> list[Process]:

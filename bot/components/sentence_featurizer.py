@@ -2,12 +2,12 @@
 
 Character n-grams see spelling; a sentence model sees meaning, across Kazakh and Russian and
 across paraphrases ("бала туды" and "у нас родился ребёнок" land close together). This
-featurizer gives the intent classifier and the ResponseSelector the e5 vector of each message
-(with e5's `query: ` prefix, see bot/embedding.py; a message in Latin letters is folded to
-Cyrillic first, which e5 understands far better) as a dense sentence feature. Vectors are cached per
-text, so a message seen in training or asked again costs nothing. The model is read from
-`model_path`, else EMBEDDING_MODEL, else models/multilingual-e5-small: built at install time,
-never downloaded.
+featurizer gives the intent classifier the e5 vector of each message (with e5's `query: `
+prefix, see bot/embedding.py; a message in Latin letters is folded to Cyrillic first, which
+e5 understands far better) as a dense sentence feature. Vectors are cached per text, so a
+message seen in training or asked again costs nothing. The model is read from `model_path`,
+else EMBEDDING_MODEL, else models/multilingual-e5-small: built at install time, never
+downloaded.
 """
 
 from __future__ import annotations

@@ -49,3 +49,16 @@ def test_the_rest_channel_installs_it() -> None:
     import bot.rest  # noqa: F401  (the Rasa server imports it the same way)
 
     assert RemoteAction._validate_action_result is rasa_patches._validate_action_result
+
+
+def test_events_read_back_as_the_same_classes() -> None:
+    from rasa.shared.core.events import Event
+    from rasa.shared.utils.common import all_subclasses
+
+    rasa_patches.install()
+    for cls in all_subclasses(Event):
+        stock = next(c for c in all_subclasses(Event) if c.type_name == cls.type_name)
+        assert Event.resolve_by_type(cls.type_name) is stock
+    assert Event.resolve_by_type("topic") is None
+    with pytest.raises(ValueError, match="Unknown event name"):
+        Event.resolve_by_type("no_such_event")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
+from numpy.typing import NDArray
 
 from bot.register import Register, RegisterError, nlu_examples
 from tests.conftest import ROOT
@@ -190,3 +193,24 @@ def test_search_by_meaning_finds_what_spelling_alone_misses() -> None:
     assert REGISTER.search(question)[0].service.id == "driving_licence_restore"  # "потерял"
     semantic = Register.load(ROOT / "register", embedder=Embedder())
     assert semantic.search(question)[0].service.id == "job_loss_payment"
+
+
+class _CountingEmbedder:
+    """Vectors of a fixed direction, counting how many texts each call encodes."""
+
+    def __init__(self) -> None:
+        self.calls: list[int] = []
+
+    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
+        self.calls.append(len(texts))
+        return np.ones((len(texts), 4), dtype=np.float32)
+
+
+def test_prepared_register_encodes_only_the_citizens_question() -> None:
+    embedder = _CountingEmbedder()
+    register = Register.load(ROOT / "register", embedder=embedder)
+    assert register.prepare() > len(register.services)
+    embedder.calls.clear()
+    register.search("паспорт алу")
+    register.match_situation("бала туды")
+    assert embedder.calls == [1, 1]

@@ -36,6 +36,13 @@ def test_rasa_api_needs_a_token_generated_per_run_unless_given(tmp_path: Path) -
     assert _stack(tmp_path, RASA_TOKEN="given-token").rasa_token == "given-token"
 
 
+def test_numpy_computes_on_one_thread_in_every_process_unless_told_otherwise(
+    tmp_path: Path,
+) -> None:
+    assert _stack(tmp_path).env["OPENBLAS_NUM_THREADS"] == "1"
+    assert _stack(tmp_path, OPENBLAS_NUM_THREADS="2").env["OPENBLAS_NUM_THREADS"] == "2"
+
+
 def test_process_output_is_masked_and_kept_across_restarts(tmp_path: Path) -> None:
     stack = _stack(tmp_path)
     ready = tmp_path / "ready"
