@@ -94,7 +94,7 @@ run: install train
 	$(PY) -m bot.stack --model $(MODEL)
 
 test: install train
-	$(PY) -m pytest tests/bot tests/actions tests/bench tests/integration tests/e2e
+	$(PY) -m pytest tests/bot tests/actions tests/bench tests/deploy tests/integration tests/e2e
 
 validate: $(INSTALLED) $(EMBEDDING)
 	$(PY) -m bot.checks

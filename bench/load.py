@@ -43,6 +43,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -172,7 +173,7 @@ class Run:
     handed_off: int = 0
     foreign_cpu_cores: float = 0.0
     # CPU seconds of each process during the run.
-    cpu_seconds: dict[str, float] = field(default_factory=dict)
+    cpu_seconds: Counter[str] = field(default_factory=Counter)
     load_average: float = 0.0
 
     @property
@@ -458,8 +459,7 @@ async def _run(run: Run, conversations: list[list[str]], stack: Stack, offset: i
                 await client.http.aclose()
     run.seconds = time.monotonic() - started
     run.foreign_cpu_cores = cpu.foreign_cores
-    for name, seconds in cpu.seconds.items():
-        run.cpu_seconds[name] = run.cpu_seconds.get(name, 0.0) + seconds
+    run.cpu_seconds.update(cpu.seconds)
 
 
 def _sequential(run: Run, conversations: list[list[str]], stack: Stack, offset: int) -> None:
@@ -470,9 +470,8 @@ def _sequential(run: Run, conversations: list[list[str]], stack: Stack, offset: 
         run.turns += total.turns
         run.seconds += total.seconds
         run.handed_off += total.handed_off
-        for name, seconds in total.cpu_seconds.items():
-            run.cpu_seconds[name] = run.cpu_seconds.get(name, 0.0) + seconds
-        total.cpu_seconds = {}
+        run.cpu_seconds.update(total.cpu_seconds)
+        total.cpu_seconds.clear()
         run.foreign_cpu_cores += total.foreign_cpu_cores * total.seconds
         run.load_average = run.load_average or total.load_average
         total.turns, total.handed_off = [], 0

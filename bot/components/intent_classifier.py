@@ -47,6 +47,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from rasa.shared.nlu.training_data.util import intent_response_key_to_template_key
 from scipy.sparse import csr_matrix, hstack, vstack
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.linear_model import LogisticRegression
@@ -211,7 +212,9 @@ def topic_selection(
             RESPONSE_SELECTOR_PREDICTION_KEY: {
                 PREDICTED_CONFIDENCE_KEY: best[PREDICTED_CONFIDENCE_KEY],
                 INTENT_RESPONSE_KEY: best[INTENT_RESPONSE_KEY],
-                RESPONSE_SELECTOR_UTTER_ACTION_KEY: "utter_" + str(best[INTENT_RESPONSE_KEY]),
+                RESPONSE_SELECTOR_UTTER_ACTION_KEY: intent_response_key_to_template_key(
+                    str(best[INTENT_RESPONSE_KEY])
+                ),
             },
             RESPONSE_SELECTOR_RANKING_KEY: ranking,
         },
