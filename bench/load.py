@@ -8,9 +8,16 @@ ports, as the end-to-end tests do, and plays citizens against it:
   the clock runs until the bot's reply reaches the chat,
 
 first one message at a time (sequential), then with 50 and with 200 conversations at once.
-Each conversation is a closed loop: a citizen sends the next message as soon as the bot's
-reply came (through the bridge, after 50 ms more for a second reply), so the concurrent runs
-measure the most the stack sustains, not an invented arrival rate.
+In those runs each conversation is a closed loop: a citizen sends the next message as soon as
+the bot's reply came (through the bridge, after 50 ms more for a second reply), so they
+measure the most the stack sustains, and how long messages queue when it is saturated.
+
+Citizens do not write that way: they read the answer and think. The *paced* run (REST, 50
+conversations) is an open loop, as load tests of services are: 50 conversations send
+`--rate` messages a second between them (33 by default, a tenth above the target of 30),
+each at a random moment (Poisson arrivals over `--paced-seconds`), whether or not earlier
+replies came, and each message's latency runs from the moment it was due. It shows whether
+the stack keeps up with that traffic, and how long a citizen then waits.
 
 Messages are the held-out questions of tests/data/ (both languages, both scripts), each
 sent once and every one different (small variations: a polite opening, a question mark…),
@@ -175,9 +182,14 @@ class Run:
     # CPU seconds of each process during the run.
     cpu_seconds: Counter[str] = field(default_factory=Counter)
     load_average: float = 0.0
+    # Paced (open-loop) runs: messages a second offered, and the seconds they were sent over.
+    rate: float | None = None
+    window: float = 0.0
 
     @property
     def load(self) -> str:
+        if self.rate:
+            return f"{self.conversations} conversations, {self.rate:g} msg/s offered"
         return "sequential" if self.conversations == 1 else f"{self.conversations} concurrent"
 
     def summary(self) -> dict[str, Any]:
@@ -200,6 +212,7 @@ class Run:
             "error_examples": sorted({t.error for t in errors})[:5],
             "handed_off_conversations": self.handed_off,
             "seconds": round(self.seconds, 2),
+            "offered_per_second": round(len(self.turns) / self.window, 2) if self.rate else None,
             "messages_per_second": round(len(latencies) / self.seconds, 2) if self.seconds else 0,
             "latency_ms": {
                 "p50": percentile(latencies, 50),
@@ -264,7 +277,10 @@ class CpuWatch:
         self.seconds: dict[str, float] = {}
 
     def _each(self) -> dict[str, float]:
-        return {name: _tree_cpu([pid]) for name, pid in self.pids.items()}
+        each = {name: _tree_cpu([pid]) for name, pid in self.pids.items() if name != "benchmark"}
+        # This process alone: the stack's processes are its children.
+        own = psutil.Process().cpu_times()
+        return {**each, "benchmark": own.user + own.system}
 
     def __enter__(self) -> CpuWatch:
         self.start = (time.monotonic(), _busy_jiffies() / self.ticks, self._each())
@@ -332,19 +348,48 @@ async def _rest_conversation(
     client: httpx.AsyncClient, url: str, sender: str, texts: list[str], run: Run
 ) -> None:
     for text in texts:
-        started = time.perf_counter()
-        try:
-            response = await client.post(url, json={"sender": sender, "message": text})
-            response.raise_for_status()
-            replies: list[dict[str, Any]] = response.json()
-        except (httpx.HTTPError, ValueError) as error:
-            run.turns.append(Turn(time.perf_counter() - started, False, type(error).__name__))
-            continue
-        latency = time.perf_counter() - started
-        custom = (replies[-1].get("custom") or {}) if replies else {}
-        intent = str((custom.get("intent") or {}).get("name") or "")
-        problem = "" if replies else f"no reply to {text!r}"
-        run.turns.append(Turn(latency, bool(replies), problem, intent, len(replies)))
+        await _rest_turn(client, url, sender, text, run, time.perf_counter())
+
+
+async def _rest_turn(
+    client: httpx.AsyncClient, url: str, sender: str, text: str, run: Run, started: float
+) -> None:
+    """One message and its reply; the latency runs from `started` (perf_counter)."""
+    try:
+        response = await client.post(url, json={"sender": sender, "message": text})
+        response.raise_for_status()
+        replies: list[dict[str, Any]] = response.json()
+    except (httpx.HTTPError, ValueError) as error:
+        run.turns.append(Turn(time.perf_counter() - started, False, type(error).__name__))
+        return
+    latency = time.perf_counter() - started
+    custom = (replies[-1].get("custom") or {}) if replies else {}
+    intent = str((custom.get("intent") or {}).get("name") or "")
+    problem = "" if replies else f"no reply to {text!r}"
+    run.turns.append(Turn(latency, bool(replies), problem, intent, len(replies)))
+
+
+def schedule(conversations: int, rate: float, seconds: float, seed: int) -> list[tuple[float, int]]:
+    """Poisson arrivals: `rate × seconds` moments, uniform over the window (what a Poisson
+    process is, given its count), each for a conversation drawn at random; sorted."""
+    draw = random.Random(seed)
+    count = round(rate * seconds)
+    return sorted((draw.uniform(0, seconds), draw.randrange(conversations)) for _ in range(count))
+
+
+async def _rest_paced(
+    client: httpx.AsyncClient, url: str, run: Run, texts: list[str], offset: int
+) -> None:
+    """The open loop: every message sent when it is due, replies or not."""
+    assert run.rate is not None
+    due = schedule(run.conversations, run.rate, run.window, seed=offset)
+    start = time.perf_counter()
+    turns = []
+    for (at, conversation), text in zip(due, texts, strict=False):
+        await asyncio.sleep(max(0.0, start + at - time.perf_counter()))
+        sender = f"bench-{offset + conversation}"
+        turns.append(asyncio.create_task(_rest_turn(client, url, sender, text, run, start + at)))
+    await asyncio.gather(*turns)
 
 
 class BridgeClient:
@@ -434,15 +479,18 @@ async def _run(run: Run, conversations: list[list[str]], stack: Stack, offset: i
         if run.path == "REST":
             url = f"{stack.config.rasa_url}/webhooks/rest/webhook"
             limits = httpx.Limits(
-                max_connections=len(conversations) + 5, keepalive_expiry=KEEPALIVE_SECONDS
+                max_connections=run.conversations + 5, keepalive_expiry=KEEPALIVE_SECONDS
             )
             async with httpx.AsyncClient(timeout=TIMEOUT, limits=limits) as http:
-                await asyncio.gather(
-                    *(
-                        _rest_conversation(http, url, f"bench-{offset + i}", texts, run)
-                        for i, texts in enumerate(conversations)
+                if run.rate:
+                    await _rest_paced(http, url, run, conversations[0], offset)
+                else:
+                    await asyncio.gather(
+                        *(
+                            _rest_conversation(http, url, f"bench-{offset + i}", texts, run)
+                            for i, texts in enumerate(conversations)
+                        )
                     )
-                )
         else:
             handoff_starts, failures = _bridge_texts()
             client = BridgeClient(stack.config.bot_api_url, 2 * len(conversations) + 5)
@@ -575,7 +623,9 @@ def _commit() -> str | None:
 def check_targets(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
     runs = {(r["path"], r["load"]): r for r in report["runs"]}
     sequential = runs.get(("REST", "sequential"))
-    fifty = runs.get(("REST", "50 concurrent"))
+    # Fifty citizens writing as citizens do (the paced run); the closed loop without it.
+    paced = [r for r in report["runs"] if r["path"] == "REST" and r.get("offered_per_second")]
+    fifty = paced[0] if paced else runs.get(("REST", "50 concurrent"))
     rasa = report["memory"].get("rasa", {})
     measured: dict[str, Any] = {
         "rest_sequential_p95_ms": sequential["latency_ms"]["p95"] if sequential else None,
@@ -606,7 +656,7 @@ def table(report: dict[str, Any]) -> str:
         cpu = ", ".join(
             f"{name} {ms:.0f}"
             for name, ms in (run.get("cpu_ms_per_message") or {}).items()
-            if name in ("rasa", "actions", "bridge", "emulator")
+            if name in ("rasa", "actions", "bridge", "emulator") and ms >= 0.5
         )
         lines.append(
             f"| {run['path']} | {run['load']} | {run['messages']} | {run['errors']} "
@@ -628,6 +678,7 @@ def table(report: dict[str, Any]) -> str:
         "",
         f"Peak memory (RSS): {memory}",
         f"Training time: {trained}",
+        f"Rasa: {report.get('rasa_workers', 1)} worker processes (SANIC_WORKERS)",
         f"Machine: {box['cpus']} CPUs ({box['cpu_model']}), {box['ram_gb']} GB RAM; "
         f"other processes used {report['other_processes_cpu_cores']} cores on average meanwhile",
     ]
@@ -646,6 +697,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--loads", default="1,50,200", help="conversations at once, 1 meaning sequential"
     )
+    parser.add_argument(
+        "--rate", type=float, default=33.0, help="messages/s of the paced run (0: no paced run)"
+    )
+    parser.add_argument("--paced-seconds", type=float, default=30.0)
     args = parser.parse_args(argv)
     if args.train_only:
         print(json.dumps(measure_training(), indent=2))
@@ -666,6 +721,8 @@ def main(argv: Sequence[str] | None = None) -> None:
 # Messages per conversation at each load: (conversations, messages each).
 PLAN = {1: (20, 5), 50: (50, 4), 200: (200, 3)}
 QUICK_PLAN = {1: (10, 3), 50: (50, 2), 200: (200, 1)}
+# The paced run: conversations, as in the target of 30 messages/s from 50 conversations.
+PACED_CONVERSATIONS = 50
 
 
 def benchmark(args: argparse.Namespace) -> dict[str, Any]:
@@ -677,7 +734,7 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     bridge_messages = Messages([q for q in everything if q.intent not in HANDOFF_INTENTS], seed=2)
     # Texts either path sends are never sent again by the other.
     bridge_messages.used = rest_messages.used
-    warmup = [f"{q.text} ..." for q in everything[:8]]  # never among the measured ones
+    warmup = [f"{q.text} ..." for q in everything[:16]]  # never among the measured ones
     with tempfile.TemporaryDirectory(prefix="komekshi-bench-") as run_dir:
         environ = {
             **os.environ,
@@ -699,8 +756,9 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
             pids = {p.name: p.popen.pid for p in stack.processes if p.popen}
             memory = MemoryWatch(pids)
             memory.start()
-            # Load what loads lazily (TensorFlow graphs, the register index) before timing.
-            asyncio.run(_run(Run("REST", 1, len(warmup)), [warmup], stack, 10_000))
+            # Load what loads lazily before timing, in every Rasa worker: the warm-up's
+            # conversations come at once, so that each worker takes some.
+            asyncio.run(_run(Run("REST", len(warmup), 1), [[w] for w in warmup], stack, 10_000))
             if not args.no_bridge:
                 asyncio.run(_run(Run("bridge", 1, 2), [warmup[:2]], stack, 10_000))
             runs: list[Run] = []
@@ -722,6 +780,15 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
                         profiles.update(_finish_profiles(spies))
                     offset += count
                     runs.append(run)
+                if path == "REST" and args.rate > 0:
+                    seconds = args.paced_seconds / (3 if args.quick else 1)
+                    run = Run("REST", PACED_CONVERSATIONS, 0, rate=args.rate, window=seconds)
+                    texts = source.take(round(args.rate * seconds))
+                    run.messages_each = round(len(texts) / PACED_CONVERSATIONS)
+                    print(f"REST: {run.load}, {len(texts)} messages over {seconds:g} s …")
+                    asyncio.run(_run(run, [texts], stack, offset))
+                    offset += PACED_CONVERSATIONS
+                    runs.append(run)
             peaks = memory.stop()
         logs = _keep_logs(runs, stack)
     summaries = [run.summary() for run in runs]
@@ -734,10 +801,17 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
         "model": _model_info(args.model),
         "method": {
             "loop": "closed: each conversation sends its next message when the reply came",
+            "paced": (
+                f"open: {PACED_CONVERSATIONS} conversations, {args.rate:g} msg/s offered at "
+                f"Poisson moments over {args.paced_seconds:g} s; latency from the due moment"
+            )
+            if args.rate > 0
+            else None,
             "messages": "held-out questions of tests/data, each sent once, all different",
             "bridge_settle_seconds": SETTLE,
             "quick": bool(args.quick),
         },
+        "rasa_workers": int(stack.env["SANIC_WORKERS"]),
         "stack_startup_seconds": round(startup, 1),
         "runs": summaries,
         "memory": peaks,

@@ -58,14 +58,15 @@ def py_spy() -> str | None:
 
 
 def record(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes] | None:
-    """Start sampling `pid` for `seconds` into `out` (raw collapsed stacks); None without
-    py-spy. Wait on the returned process before reading `out`."""
+    """Start sampling `pid` and its children (Rasa's workers) for `seconds` into `out` (raw
+    collapsed stacks); None without py-spy. Wait on the returned process before reading `out`."""
     executable = py_spy()
     if executable is None:
         return None
     return subprocess.Popen(
         [executable, "record", "--pid", str(pid), "--duration", str(int(seconds)),
-         "--rate", "100", "--format", "raw", "--output", str(out), "--idle", "--nonblocking"],
+         "--rate", "100", "--format", "raw", "--output", str(out), "--idle", "--nonblocking",
+         "--subprocesses"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip

@@ -171,6 +171,11 @@ class Stack:
             # spent 40 ms of CPU a message that way, taken from Rasa (measured, `make bench`).
             # Every product here is small; one thread computes it as fast.
             "OPENBLAS_NUM_THREADS": environ.get("OPENBLAS_NUM_THREADS", "1"),
+            # Rasa's own setting: its worker processes, sharing the port and, through Redis,
+            # the conversations and their locks. One Python process answers on one core;
+            # on the 2-core machine two answer 30 messages/s where one falls behind
+            # (README, Performance). Each holds the model: about 1.3 GB.
+            "SANIC_WORKERS": environ.get("SANIC_WORKERS", "2"),
         }
 
     def _plan(self) -> list[Process]:

@@ -46,7 +46,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def required_packages() -> list[str]:
-        return ["sentence_transformers"]
+        return ["onnxruntime", "tokenizers"]
 
     @classmethod
     def fingerprint_addon(cls, config: dict[str, Any]) -> str | None:
@@ -58,6 +58,10 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     def __init__(self, config: dict[str, Any], name: str) -> None:
         super().__init__(name, config)
         self.embedder = Embedder(_model_path(config), cache_size=int(config["cache_size"]))
+        # The model loads, and runs once (ONNX Runtime sets up its buffers on the first
+        # run), now rather than on a citizen's message.
+        self.embedder.load()
+        self.embedder.encode(["сәлем"])
 
     @classmethod
     def create(

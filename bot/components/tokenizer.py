@@ -74,6 +74,11 @@ class SpacyLemmaTokenizer(Tokenizer):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> SpacyLemmaTokenizer:
+        # spaCy's tokenizer and the Russian dictionary load now, not on a citizen's message
+        # (about half a second).
+        _spacy()
+        if config.get("lemmas", True):
+            _morph()
         return cls(config)
 
     def tokenize(self, message: Message, attribute: str) -> list[Token]:

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import itertools
+import subprocess
+import sys
+import time
 from typing import Any
 
-from bench.load import HANDOFF_INTENTS, Messages, Question, check_targets, percentile, questions
+from bench.load import (
+    HANDOFF_INTENTS,
+    CpuWatch,
+    Messages,
+    Question,
+    check_targets,
+    percentile,
+    questions,
+    schedule,
+)
 
 
 def test_percentiles_are_nearest_rank() -> None:
@@ -59,3 +72,56 @@ def test_targets_are_checked_against_the_runs() -> None:
     assert checks["rest_50_p95_ms"]["met"] is False
     assert checks["rest_50_errors"]["met"] is True
     assert checks["rasa_peak_rss_mb"] == {"target": 3072.0, "measured": 2300.0, "met": True}
+
+
+def test_the_paced_run_is_judged_when_there_is_one() -> None:
+    """Fifty citizens writing at 33 messages/s, not the saturated closed loop, meet the
+    throughput and latency targets."""
+    closed = {
+        "path": "REST",
+        "load": "50 concurrent",
+        "latency_ms": {"p95": 1400.0},
+        "messages_per_second": 60.0,
+        "errors": 0,
+    }
+    paced = {
+        "path": "REST",
+        "load": "50 conversations, 33 msg/s offered",
+        "offered_per_second": 33.0,
+        "latency_ms": {"p95": 150.0},
+        "messages_per_second": 29.5,
+        "errors": 0,
+    }
+    checks = check_targets({"runs": [closed, paced], "memory": {}})
+    assert checks["rest_50_p95_ms"]["measured"] == 150.0
+    assert checks["rest_50_messages_per_second"] == {
+        "target": 30.0,
+        "measured": 29.5,
+        "met": False,
+    }
+
+
+def test_paced_arrivals_are_random_moments_within_the_window() -> None:
+    due = schedule(conversations=50, rate=33.0, seconds=30.0, seed=4)
+    assert len(due) == 990
+    assert due == sorted(due)
+    assert all(0.0 <= at < 30.0 for at, _ in due)
+    assert {conversation for _, conversation in due} == set(range(50))
+    # Poisson, not a metronome: some messages come close together, and the same seed
+    # gives the same run.
+    gaps = [later - earlier for (earlier, _), (later, _) in itertools.pairwise(due)]
+    mean = 30.0 / 990
+    assert min(gaps) < 0.1 * mean and max(gaps) > 3 * mean
+    assert schedule(50, 33.0, 30.0, seed=4) == due
+
+
+def test_the_benchmarks_own_cpu_leaves_out_the_stack_it_started() -> None:
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        with CpuWatch({"child": busy.pid}) as watch:
+            time.sleep(1.0)
+    finally:
+        busy.kill()
+        busy.wait()
+    assert watch.seconds["child"] > 0.5
+    assert watch.seconds["benchmark"] < 0.2

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.embedding import Embedder, build
+from bot.embedding import PREFIX, RUNTIME, Embedder, build
 
 
 @pytest.fixture(scope="session")
@@ -34,7 +34,7 @@ def test_cached_vectors_are_identical(embedder: Embedder) -> None:
 
 
 def test_building_twice_keeps_the_model(embedder: Embedder) -> None:
-    weights = embedder.path / "model.safetensors"
+    weights = embedder.path / RUNTIME
     stamp = weights.stat().st_mtime_ns
     assert build(embedder.path) == embedder.path
     assert weights.stat().st_mtime_ns == stamp
@@ -48,7 +48,21 @@ def test_a_missing_model_says_how_to_build_it(tmp_path: Path) -> None:
 def test_int8_vectors_keep_the_float_models_meaning(embedder: Embedder) -> None:
     from sentence_transformers import SentenceTransformer
 
-    texts = ["балабақшаға кезекке қалай тұрамын", "справка о несудимости как получить"]
+    texts = [
+        "балабақшаға кезекке қалай тұрамын",
+        "справка о несудимости как получить",
+        "zheke kuelik auystyru",
+        "ЦОН",
+    ]
     full = SentenceTransformer(str(embedder.path), device="cpu")
-    exact = full.encode(["query: " + t for t in texts], normalize_embeddings=True)
-    assert (embedder.encode(texts) * exact).sum(axis=1).min() > 0.97
+    exact = full.encode([PREFIX + t for t in texts], normalize_embeddings=True)
+    assert (embedder.encode(texts) * exact).sum(axis=1).min() > 0.98
+
+
+def test_a_text_gets_the_same_vector_alone_and_among_others(embedder: Embedder) -> None:
+    """Training encodes thousands of texts at once, serving one message: they must agree."""
+    texts = ["пенсияға қашан шығамын", "как встать в очередь в детский сад", "ИИН"]
+    together = embedder.encode(texts)
+    Embedder.forget()
+    alone = np.stack([embedder.encode([text])[0] for text in texts])
+    assert np.array_equal(together, alone)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.embedding import DEFAULT_PATH, PREFIX, Embedder, SharedVectors, build, is_built
+from bot.embedding import DEFAULT_PATH, Embedder, SharedVectors, build, is_built
 from bot.stack import free_port
 
 TEXTS = [
@@ -33,13 +33,6 @@ def fresh(model: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Embedder]:
     monkeypatch.setitem(Embedder._caches, embedder.path, type(embedder._cache)())
     embedder._cache = Embedder._caches[embedder.path]
     yield embedder
-
-
-def test_one_message_gets_the_vector_a_batch_of_one_gets(fresh: Embedder) -> None:
-    model = fresh._load()
-    for text in TEXTS:
-        expected = model.encode([PREFIX + text], batch_size=32, normalize_embeddings=True)[0]
-        assert np.array_equal(fresh.encode([text])[0], expected)
 
 
 def test_a_vector_computed_by_one_process_is_read_by_the_other(

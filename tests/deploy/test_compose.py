@@ -83,7 +83,7 @@ def test_the_bridge_takes_updates_by_webhook(compose: dict[str, Any]) -> None:
 
 def test_rasa_shares_its_stores_as_deploy_readme_says() -> None:
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
-    assert endpoints["tracker_store"]["type"] == "redis"
+    assert endpoints["tracker_store"]["type"] == "bot.tracker_store.RedisTrackerStore"
     assert endpoints["lock_store"]["type"] == "bot.lock_store.AtomicRedisLockStore"
     for store in ("tracker_store", "lock_store"):
         assert endpoints[store]["url"] == "${REDIS_HOST}"

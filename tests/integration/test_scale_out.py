@@ -59,7 +59,8 @@ def scaled(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     if not MODEL.exists():
         pytest.fail(f"{MODEL} is missing: run `make train` (make test does it first)")
     token = secrets.token_urlsafe(24)
-    base = {**os.environ, "REDIS_URL": redis_url, "RASA_TOKEN": token}
+    # Two servers of one worker each: the servers, not Rasa's workers, are what is tested.
+    base = {**os.environ, "REDIS_URL": redis_url, "RASA_TOKEN": token, "SANIC_WORKERS": "1"}
     action_urls = [f"http://localhost:{free_port()}/webhook" for _ in range(2)]
     actions = [
         Stack(
