@@ -45,6 +45,7 @@ ACTION_PARTS: tuple[tuple[str, str], ...] = (
 )
 _IDLE_LEAVES = (
     "select (selectors.py",
+    "poll (multiprocessing/popen_fork.py",  # Rasa's first process, waiting on its workers
     "serve (sanic/server/runners.py",
     "wait (threading.py",
     "get (queue.py",

