@@ -597,6 +597,20 @@ def machine() -> dict[str, Any]:
     }
 
 
+def reference_ms(repeat: int = 3) -> float:
+    """How fast this machine runs Python now: the best of `repeat` timings of a fixed loop,
+    in ms. A shared virtual machine's speed drifts (the same loop took 1.0 to 2.0 s over one
+    evening here); runs are comparable only at a similar reference."""
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        total = 0
+        for number in range(2_000_000):
+            total += number
+        best = min(best, time.perf_counter() - started)
+    return round(best * 1000, 1)
+
+
 def _model_info(model: Path) -> dict[str, Any]:
     digest = hashlib.sha256()
     with model.open("rb") as file:
@@ -674,11 +688,14 @@ def table(report: dict[str, Any]) -> str:
         else training["source"]
     )
     box = report["machine"]
+    speed = report.get("python_reference_ms") or {}
     lines += [
         "",
         f"Peak memory (RSS): {memory}",
         f"Training time: {trained}",
         f"Rasa: {report.get('rasa_workers', 1)} worker processes (SANIC_WORKERS)",
+        f"Machine speed: a fixed Python loop took {speed.get('start')} ms at the start and "
+        f"{speed.get('end')} ms at the end (lower is faster)",
         f"Machine: {box['cpus']} CPUs ({box['cpu_model']}), {box['ram_gb']} GB RAM; "
         f"other processes used {report['other_processes_cpu_cores']} cores on average meanwhile",
     ]
@@ -728,6 +745,7 @@ PACED_CONVERSATIONS = 50
 def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     loads = [int(n) for n in args.loads.split(",")]
     plan = QUICK_PLAN if args.quick else PLAN
+    reference = {"start": reference_ms()}
     training = measure_training() if args.train else recorded_training()
     everything = questions()
     rest_messages = Messages(everything, seed=1)
@@ -790,6 +808,7 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
                     offset += PACED_CONVERSATIONS
                     runs.append(run)
             peaks = memory.stop()
+            reference["end"] = reference_ms()
         logs = _keep_logs(runs, stack)
     summaries = [run.summary() for run in runs]
     wall = sum(run.seconds for run in runs)
@@ -797,6 +816,7 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     report: dict[str, Any] = {
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": machine(),
+        "python_reference_ms": reference,
         "commit": _commit(),
         "model": _model_info(args.model),
         "method": {
