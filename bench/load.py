@@ -599,8 +599,9 @@ def machine() -> dict[str, Any]:
 
 def reference_ms(repeat: int = 3) -> float:
     """How fast this machine runs Python now: the best of `repeat` timings of a fixed loop,
-    in ms. A shared virtual machine's speed drifts (the same loop took 1.0 to 2.0 s over one
-    evening here); runs are comparable only at a similar reference."""
+    in ms. A shared virtual machine's speed drifts (over one evening here a larger loop of
+    the kind took from 1.0 to 2.0 s, and Rasa's CPU a message from 24 to 37 ms); runs are
+    comparable only at a similar reference."""
     best = float("inf")
     for _ in range(repeat):
         started = time.perf_counter()
