@@ -235,8 +235,9 @@ class Embedder:
             cache.clear()
 
     def load(self) -> tuple[Any, Any]:
-        """The ONNX session and tokenizer, loaded on the first call (a server calls it at
-        start, so that no citizen's message waits for it)."""
+        """The ONNX session and tokenizer, loaded on the first call and run once (ONNX
+        Runtime sets up its buffers on the first run); a server calls it at start, so that
+        no citizen's message waits for either."""
         if self.path not in self._models:
             import onnxruntime
             from tokenizers import Tokenizer
@@ -256,6 +257,7 @@ class Embedder:
             tokenizer.no_padding()
             tokenizer.enable_truncation(MAX_TOKENS)
             self._models[self.path] = (session, tokenizer)
+            self._compute_one("сәлем")
         return self._models[self.path]
 
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:

@@ -38,13 +38,18 @@ class RedisTrackerStore(tracker_store.RedisTrackerStore):
         key = self.key_prefix + tracker.sender_id
         stored = self.red.get(key)
         events = [event.as_dict() for event in tracker.events]
-        if stored is not None and not _continues(stored, events):
-            prior = self.deserialise_tracker(tracker.sender_id, stored)
-            if prior is not None:
-                tracker = self._merge_trackers(prior, tracker)
-                events = [event.as_dict() for event in tracker.events]
-        # What SerializedTrackerAsText.serialise_tracker writes (Dialogue.as_dict).
-        self.red.set(key, json.dumps({"events": events, "name": tracker.sender_id}), ex=timeout)
+        prior = (
+            None
+            if stored is None or _continues(stored, events)
+            else self.deserialise_tracker(tracker.sender_id, stored)
+        )
+        if prior is None:
+            # What SerializedTrackerAsText.serialise_tracker writes (Dialogue.as_dict), from
+            # the event dicts already made for the check.
+            serialised = json.dumps({"events": events, "name": tracker.sender_id})
+        else:
+            serialised = self.serialise_tracker(self._merge_trackers(prior, tracker))
+        self.red.set(key, serialised, ex=timeout)
 
 
 def _continues(stored: str | bytes, events: list[dict[str, Any]]) -> bool:

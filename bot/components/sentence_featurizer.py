@@ -58,10 +58,8 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     def __init__(self, config: dict[str, Any], name: str) -> None:
         super().__init__(name, config)
         self.embedder = Embedder(_model_path(config), cache_size=int(config["cache_size"]))
-        # The model loads, and runs once (ONNX Runtime sets up its buffers on the first
-        # run), now rather than on a citizen's message.
+        # The model loads now rather than on a citizen's message.
         self.embedder.load()
-        self.embedder.encode(["сәлем"])
 
     @classmethod
     def create(

@@ -43,6 +43,11 @@ def test_numpy_computes_on_one_thread_in_every_process_unless_told_otherwise(
     assert _stack(tmp_path, OPENBLAS_NUM_THREADS="2").env["OPENBLAS_NUM_THREADS"] == "2"
 
 
+def test_rasa_answers_with_a_worker_per_core_unless_told_otherwise(tmp_path: Path) -> None:
+    assert _stack(tmp_path).env["SANIC_WORKERS"] == "2"
+    assert _stack(tmp_path, SANIC_WORKERS="1").env["SANIC_WORKERS"] == "1"
+
+
 def test_process_output_is_masked_and_kept_across_restarts(tmp_path: Path) -> None:
     stack = _stack(tmp_path)
     ready = tmp_path / "ready"
