@@ -10,13 +10,15 @@ INSTALLED := $(VENV)/.installed
 EMBEDDING_MODEL ?= models/multilingual-e5-small
 EMBEDDING := $(EMBEDDING_MODEL)/model.int8.onnx
 MODEL := models/komekshi.tar.gz
+# Threads that compute the sentence vectors of the training examples (serving uses one).
+TRAIN_THREADS ?= 2
 # Rasa's training data and domain, built from the editors' content (content/, register/) and
 # the engineers' dialogue structure (domain.yml, nlu_data/): never edited by hand.
 BUILD := build
 BUILT := $(BUILD)/domain.yml
-CONTENT := $(wildcard content/*/*.yml) $(wildcard register/*.yml)
+CONTENT := $(shell find content register -name '*.yml')
 TRAINING_INPUTS := config.yml $(BUILT) $(wildcard nlu_data/*.yml) $(wildcard bot/components/*.py) \
-  bot/embedding.py
+  bot/embedding.py bot/language.py bot/focus.py bot/train.py
 
 export RASA_TELEMETRY_ENABLED := false
 export HF_HUB_OFFLINE := 1
@@ -75,17 +77,17 @@ $(EMBEDDING): $(INSTALLED)
 # The topics' questions and answers, every service's names and the examples assigned in
 # `make review`, as Rasa's data. A content error stops here, naming the file and the line.
 $(BUILT): $(INSTALLED) domain.yml quality.yml $(CONTENT) bot/content.py bot/register.py \
-  bot/review.py bot/checks.py
+  bot/review.py bot/checks.py bot/training_data.py bot/spellings.py
 	$(PY) -m bot.checks --errors-only
-	$(PY) -m bot.content build --out $(BUILD)
+	$(PY) -m bot.training_data build --out $(BUILD)
 
 # Only when the content, the dialogue or the pipeline changed. The model is trained beside
 # the working one and replaces it only once training succeeded.
 $(MODEL): $(INSTALLED) $(EMBEDDING) $(TRAINING_INPUTS)
-	@echo "Training the model (a few minutes; progress below) …"
+	@echo "Training the model (about 10 minutes on 2 cores; progress below) …"
 	rm -rf models/.training
-	$(RASA) train --data nlu_data $(BUILD)/nlu --domain $(BUILT) --config config.yml \
-	  --out models/.training --fixed-model-name komekshi
+	EMBEDDING_THREADS=$(TRAIN_THREADS) $(PY) -m bot.train --data nlu_data $(BUILD)/nlu \
+	  --domain $(BUILT) --config config.yml --out models/.training --fixed-model-name komekshi
 	mv models/.training/komekshi.tar.gz $@ && rm -rf models/.training
 
 train: $(MODEL)
@@ -98,7 +100,7 @@ test: install train
 
 validate: $(INSTALLED) $(EMBEDDING)
 	$(PY) -m bot.checks
-	$(PY) -m bot.content build --out $(BUILD)
+	$(PY) -m bot.training_data build --out $(BUILD)
 	$(RASA) data validate --data nlu_data $(BUILD)/nlu --domain $(BUILT) --config config.yml
 
 evaluate: $(MODEL)

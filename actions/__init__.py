@@ -1,4 +1,6 @@
-"""Custom Rasa actions: thin adapters from the dialogue to the `bot` package."""
+"""Custom Rasa actions, split by feature: services, topics, life situations, clarification,
+language, handoff. rasa-sdk's action server imports this package and registers every Action
+it finds in its modules."""
 
 from __future__ import annotations
 
@@ -12,20 +14,27 @@ import os
 KEEP_ALIVE_SECONDS = 75
 
 
-def keep_connections_longer_than_rasa(app_name: str = "rasa_sdk") -> None:
-    """Raise the keep-alive timeout of the action server's Sanic app (rasa-sdk creates it
-    before importing this package, and starts it after), unless SANIC_KEEP_ALIVE_TIMEOUT
-    says otherwise."""
+def prepare_action_server(app_name: str = "rasa_sdk") -> None:
+    """The action server's start-up, run once when rasa-sdk imports this package (it creates
+    its Sanic app before the import and starts it after): connections are kept open longer
+    than Rasa keeps them (unless SANIC_KEEP_ALIVE_TIMEOUT says otherwise), and the register
+    is loaded before the server answers, so that no citizen waits for it."""
     from sanic import Sanic
     from sanic.exceptions import SanicException
 
-    if "SANIC_KEEP_ALIVE_TIMEOUT" in os.environ:
-        return
     try:
         app = Sanic.get_app(app_name)
     except SanicException:  # not in the action server (tests, tools)
         return
-    app.config.KEEP_ALIVE_TIMEOUT = max(app.config.KEEP_ALIVE_TIMEOUT, KEEP_ALIVE_SECONDS)
+    if "SANIC_KEEP_ALIVE_TIMEOUT" not in os.environ:
+        app.config.KEEP_ALIVE_TIMEOUT = max(app.config.KEEP_ALIVE_TIMEOUT, KEEP_ALIVE_SECONDS)
+
+    async def load_knowledge(*_: object) -> None:
+        from actions.knowledge import load
+
+        load()
+
+    app.register_listener(load_knowledge, "before_server_start")
 
 
-keep_connections_longer_than_rasa()
+prepare_action_server()

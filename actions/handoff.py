@@ -9,6 +9,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.subject import answered
+from bot.vocabulary import REQUEST_HUMAN, Answer
+
 
 def hand_off(dispatcher: CollectingDispatcher, reason: str) -> list[EventType]:
     """Tell the citizen an operator is coming; flag the turn for the Telegram bridge.
@@ -18,7 +21,10 @@ def hand_off(dispatcher: CollectingDispatcher, reason: str) -> list[EventType]:
     """
     dispatcher.utter_message(response="utter_handoff")
     requested_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    return [SlotSet("handoff", {"reason": reason, "requested_at": requested_at})]
+    return [
+        *answered(Answer.HANDOFF, reason),
+        SlotSet("handoff", {"reason": reason, "requested_at": requested_at}),
+    ]
 
 
 class ActionHandoff(Action):
@@ -30,5 +36,5 @@ class ActionHandoff(Action):
     ) -> list[EventType]:
         intent = tracker.latest_message.get("intent", {}).get("name")
         return hand_off(
-            dispatcher, "citizen_request" if intent == "request_human" else f"after_{intent}"
+            dispatcher, "citizen_request" if intent == REQUEST_HUMAN else f"after_{intent}"
         )

@@ -1,140 +1,132 @@
-"""Answer questions about public services and life situations from the register."""
+"""Questions about register services: a card, one fact of it, or a choice between services.
+
+The model learns every service as a class of its own (`ask_service/<id>`); these actions read
+its ranking and answer the service it is sure of. When two services score close, the one the
+conversation is already about wins; otherwise the citizen chooses with buttons. A follow-up
+("а сколько стоит?", "онлайн можно?") answers one fact about the subject of the conversation
+(actions/subject.py), unless it names another service.
+"""
 
 from __future__ import annotations
 
-import logging
+from dataclasses import dataclass
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.cards import card, fact_answer
+from actions.knowledge import load, short_name
+from actions.subject import answered, chosen, language_of, question_text, subject_services
 from bot import responses
-from bot.embedding import DEFAULT_PATH, Embedder, is_built
+from bot.confidence import ranking
+from bot.fact_questions import asked_fact
 from bot.language import Lang
-from bot.register import GuideStep, LifeSituation, Match, Register, Service, asked_fact
+from bot.register import Register, Service
+from bot.vocabulary import FACT_INTENTS, SERVICE, Answer, answer_of, class_of
 
-log = logging.getLogger(__name__)
-
-
-def _load_register() -> Register:
-    """The register, searched by meaning too when the sentence model is built."""
-    if not is_built(DEFAULT_PATH):
-        log.warning("No sentence model at %s: register search by spelling only", DEFAULT_PATH)
-        return Register.load()
-    register = Register.load(embedder=Embedder(DEFAULT_PATH))
-    register.prepare()
-    return register
-
-
-REGISTER = _load_register()
-
-# A follow-up question ("қанша тұрады?") is about the service just discussed unless it names
-# another one this clearly (a register search score: "сколько стоит паспорт" 0.44, "где
-# подать?" 0.32).
+# Two services whose confidences are this close are both plausible: the subject of the
+# conversation decides, else the citizen chooses.
+CLOSE = 0.15
+# With no subject, a follow-up names a service when the register search finds it this well
+# ("сколько стоит паспорт" 0.44, "где подать?" 0.32).
 NAMES_A_SERVICE = 0.4
-# A question the model took for a life situation ("потерял диплом, что делать?") is about a
-# service when it names one clearly: well enough for a follow-up (NAMES_A_SERVICE) and better
-# than any life situation by this much ("у нас родился ребёнок": the birth situation 0.86,
-# birth registration 0.53; "потерял диплом": the diploma duplicate 0.52, university 0.34).
-SERVICE_OVER_SITUATION = 0.05
-# When the runner-up scores within this of the best match, the citizen chooses with buttons
-# instead of getting an answer about a service they may not have meant.
-AMBIGUITY_MARGIN = 0.1
-
-# A follow-up question asks for one fact: the intent names the response and the card value.
-FACTS = {
-    "ask_documents": ("utter_service_documents", "documents"),
-    "ask_fee": ("utter_service_fee", "fee"),
-    "ask_time": ("utter_service_time", "processing_time"),
-    "ask_where": ("utter_service_where", "where"),
-}
-SERVICE_INTENTS = frozenset({"ask_service", *FACTS})
-# The follow-up intent that asks for a fact, for a question that names the service too.
-FACT_INTENTS = {field: intent for intent, (_, field) in FACTS.items()}
+# A follow-up names a service when the model gives its services this much together
+# ("а сколько стоит загранпаспорт?"), and another service than the subject's when its own
+# confidence reaches NAMES_ANOTHER.
+NAMED = 0.3
+NAMES_ANOTHER = 0.5
+# At most this many services are offered to choose from.
+CHOICES = 3
 
 
-def language_of(tracker: Tracker) -> Lang:
-    language: Lang = tracker.get_slot("language") or "kk"
-    return language
+@dataclass(frozen=True)
+class Candidate:
+    service: Service
+    score: float
 
 
-def answer_service(
+def candidates(parse: dict[str, Any], register: Register) -> list[Candidate]:
+    """The services the model ranks for a message, best first, with their confidence."""
+    found = []
+    for label, score in ranking(parse):
+        answer = answer_of(label)
+        if answer and answer[0] == "service" and (service := register.get(answer[1])):
+            found.append(Candidate(service, score))
+    return found
+
+
+def pick(ranked: list[Candidate], subject: list[str]) -> tuple[Service | None, list[Service]]:
+    """The service to answer, or None and the services to choose from. Close runners-up
+    lose to one the conversation is about."""
+    if not ranked:
+        return None, []
+    close = [c for c in ranked if c.score >= ranked[0].score - CLOSE][:CHOICES]
+    if len(close) == 1:
+        return close[0].service, []
+    about = [c for c in close if c.service.id in subject]
+    if len(about) == 1:
+        return about[0].service, []
+    return None, [c.service for c in close]
+
+
+def service_button(service: Service, language: Lang, intent: str = SERVICE) -> dict[str, str]:
+    """A button that asks about one service (its card, or one fact for a fact intent)."""
+    return {
+        "title": short_name(service.name)[language],
+        "payload": f'/{intent}{{"service": "{service.id}"}}',
+    }
+
+
+def answer_with(
     dispatcher: CollectingDispatcher,
-    tracker: Tracker,
+    service: Service,
+    language: Lang,
     domain: dict[str, Any],
-    text: str,
-    intent: str,
+    fact: str | None,
+    alternatives: list[str] | None = None,
 ) -> list[EventType]:
-    """A service card, or one fact of it for a follow-up question (`intent` in FACTS)."""
-    language = language_of(tracker)
-    matches = _find(tracker, text)
-    previous = REGISTER.get(tracker.get_slot("current_service") or "")
-    if intent in FACTS and previous and not (matches and matches[0].score >= NAMES_A_SERVICE):
-        # "а сколько это стоит?": about the service just discussed, unless it names another.
-        matches = [Match(previous, 1.0)]
-    if not matches:
-        response = "utter_service_which" if intent in FACTS else "utter_service_not_found"
-        dispatcher.utter_message(response=response)
-        return [SlotSet("service_ids", [])]
-    close = [m for m in matches if m.score >= matches[0].score - AMBIGUITY_MARGIN]
-    if len(close) > 1:
-        dispatcher.utter_message(
-            response="utter_service_choose",
-            buttons=[service_button(m.service, language) for m in close],
-        )
-        return [SlotSet("service_ids", [])]
-    service = matches[0].service
-    values = card(service, language, domain["responses"])
-    intent = FACT_INTENTS.get(asked_fact(text) or "", intent) if intent == "ask_service" else intent
-    if intent in FACTS:
-        response, field = FACTS[intent]
-        dispatcher.utter_message(response=response, value=values[field], **values)
+    """A service's card, or one fact of it; the service becomes the subject."""
+    if fact:
+        response, values = fact_answer(service, fact, language, domain["responses"])
+        full = responses.text(domain["responses"], "utter_full_card_button", language)
+        buttons = [{"title": full, "payload": f'/{SERVICE}{{"service": "{service.id}"}}'}]
+        dispatcher.utter_message(response=response, buttons=buttons, **values)
     else:
-        dispatcher.utter_message(response="utter_service_card", **values)
-    return [SlotSet("service_ids", [service.id]), SlotSet("current_service", service.id)]
-
-
-def answer_life_situation(
-    dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], text: str
-) -> list[EventType]:
-    """The services of a life situation, or its step-by-step guide where it has one."""
-    language = language_of(tracker)
-    chosen = next(tracker.get_latest_entity_values("life_situation"), None)
-    situation = REGISTER.situation(chosen) if chosen else None
-    if situation is None:
-        found = REGISTER.match_situation(text)
-        matches = REGISTER.search(text)
-        if matches and matches[0].score >= max(
-            NAMES_A_SERVICE, (found[1] if found else 0.0) + SERVICE_OVER_SITUATION
-        ):
-            return answer_service(dispatcher, tracker, domain, text, "ask_service")
-        situation = found[0] if found else None
-    if situation is None:
         dispatcher.utter_message(
-            response="utter_life_situation_choose",
-            buttons=[_situation_choice(s, language) for s in REGISTER.situations],
+            response="utter_service_card", **card(service, language, domain["responses"])
         )
-        return []
-    if situation.guide:
-        dispatcher.utter_message(response="utter_guide_start", name=situation.name[language])
-        return [
-            SlotSet("guide", situation.id),
-            SlotSet("guide_step", 0),
-            SlotSet("guide_answer", None),
-            FollowupAction("guide_form"),
-        ]
-    services = REGISTER.services_of(situation.id)
-    dispatcher.utter_message(
-        response="utter_life_situation_services" if services else "utter_life_situation_empty",
-        name=situation.name[language],
-        buttons=[service_button(s, language) for s in services],
+    return answered(
+        Answer.SERVICE,
+        service.id,
+        fact=fact,
+        subject=f"service:{service.id}",
+        services=[service.id],
+        alternatives=alternatives,
     )
-    return []
+
+
+def offer_choice(
+    dispatcher: CollectingDispatcher,
+    services: list[Service],
+    language: Lang,
+    intent: str = SERVICE,
+) -> list[EventType]:
+    """Which one? The services as buttons; they become the subject's services, and a fact
+    asked for stays pending until the citizen names one of them."""
+    dispatcher.utter_message(
+        response="utter_service_choose",
+        buttons=[service_button(s, language, intent) for s in services],
+    )
+    ids = [s.id for s in services]
+    options = [class_of("service", i) for i in ids]
+    return answered(Answer.CHOICE, options=options, subject="choice", services=ids,
+                    pending_fact=FACT_INTENTS.get(intent))  # fmt: skip
 
 
 class ActionAnswerService(Action):
-    """A service card, or one fact of it for a follow-up question."""
+    """A question naming a service: its card, one fact of it, or a choice."""
 
     def name(self) -> str:
         return "action_answer_service"
@@ -142,135 +134,116 @@ class ActionAnswerService(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        intent = tracker.latest_message.get("intent", {}).get("name") or "ask_service"
-        text = tracker.latest_message.get("text") or ""
-        return answer_service(dispatcher, tracker, domain, text, intent)
-
-
-class ActionLifeSituation(Action):
-    """The services of a life situation, or its step-by-step guide where it has one."""
-
-    def name(self) -> str:
-        return "action_life_situation"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        text = tracker.latest_message.get("text") or ""
-        return answer_life_situation(dispatcher, tracker, domain, text)
-
-
-class ActionAskGuideAnswer(Action):
-    """Ask the question of the guide's current step, with yes/no buttons."""
-
-    def name(self) -> str:
-        return "action_ask_guide_answer"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        step = _current_step(tracker)
-        if step is None:
-            return [ActiveLoop(None)]
-        dispatcher.utter_message(
-            response="utter_guide_step", question=step.question[language_of(tracker)]
-        )
-        return []
-
-
-class ValidateGuideForm(FormValidationAction):
-    """Walk the guide: a step not yet done gets its service card, then the next question."""
-
-    def name(self) -> str:
-        return "validate_guide_form"
-
-    async def validate_guide_answer(
-        self,
-        value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: dict[str, Any],
-    ) -> dict[str, Any]:
+        knowledge = load()
         language = language_of(tracker)
-        step = _current_step(tracker)
-        if step is None:
-            return {"guide_answer": "done"}
-        service = REGISTER.get(step.service)
-        if value == "no" and service:
-            dispatcher.utter_message(
-                response="utter_service_card", **card(service, language, domain["responses"])
-            )
-        elif value == "yes":
-            dispatcher.utter_message(response="utter_guide_step_done")
-        next_step = int(tracker.get_slot("guide_step") or 0) + 1
-        situation = REGISTER.situation(tracker.get_slot("guide") or "")
-        if situation and next_step < len(situation.guide):
-            return {"guide_step": next_step, "guide_answer": None}
-        return {"guide_step": next_step, "guide_answer": "done"}
+        text = question_text(tracker)
+        subject = subject_services(tracker)
+
+        def fact_for(service: Service) -> str | None:
+            """The fact asked now, or the one a "which one?" left pending for this service."""
+            pending = tracker.get_slot("pending_fact") if service.id in subject else None
+            return asked_fact(text) or pending
+
+        button = chosen(tracker, "service")
+        if button and (service := knowledge.register.get(button)):
+            return answer_with(dispatcher, service, language, domain, fact_for(service))
+        ranked = candidates(tracker.latest_message, knowledge.register)
+        if not ranked:
+            ranked = [Candidate(m.service, m.score) for m in knowledge.register.search(text)]
+        # "Сколько по времени регистрируют?" after a card: one fact asked, no other service
+        # named clearly, so it is about the subject.
+        current = knowledge.register.get(subject[0]) if len(subject) == 1 else None
+        if current and asked_fact(text) and (not ranked or ranked[0].score < NAMES_ANOTHER):
+            return answer_with(dispatcher, current, language, domain, asked_fact(text))
+        service, choices = pick(ranked, subject)
+        if service:
+            others = [c.service.id for c in ranked[1 : CHOICES + 1]]
+            return answer_with(dispatcher, service, language, domain, fact_for(service), others)
+        if choices:
+            return offer_choice(dispatcher, choices, language)
+        dispatcher.utter_message(response="utter_service_not_found")
+        return answered(Answer.NOT_UNDERSTOOD)
 
 
-def _current_step(tracker: Tracker) -> GuideStep | None:
-    situation = REGISTER.situation(tracker.get_slot("guide") or "")
-    index = int(tracker.get_slot("guide_step") or 0)
-    if situation is None or index >= len(situation.guide):
+class ActionAnswerFact(Action):
+    """A follow-up asking one fact ("а сколько стоит?"): about the subject of the
+    conversation, unless the model hears another service named in it clearly; a choice when
+    the subject has several services the follow-up cannot tell apart."""
+
+    def name(self) -> str:
+        return "action_answer_fact"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        register = load().register
+        language = language_of(tracker)
+        intent = str(tracker.latest_message.get("intent", {}).get("name") or "")
+        # The words of the question say which fact more precisely than the intent does.
+        fact = asked_fact(question_text(tracker)) or FACT_INTENTS.get(intent) or "where"
+        button = chosen(tracker, "service")
+        if button and (service := register.get(button)):
+            return answer_with(dispatcher, service, language, domain, fact)
+        text = str(tracker.latest_message.get("text") or "")
+        subject = [s for i in subject_services(tracker) if (s := register.get(i))]
+        named = named_by_model(tracker.latest_message, register)
+        if named and named.service not in subject and (not subject or named.score >= NAMES_ANOTHER):
+            return answer_with(dispatcher, named.service, language, domain, fact)
+        if len(subject) == 1:
+            return answer_with(dispatcher, subject[0], language, domain, fact)
+        if subject:
+            ids = frozenset(s.id for s in subject)
+            ranked = [
+                c for c in candidates(tracker.latest_message, register) if c.service.id in ids
+            ]
+            ranked = ranked or [
+                Candidate(m.service, m.score) for m in register.search(text, among=ids)
+            ]
+            if ranked and (len(ranked) == 1 or ranked[0].score - ranked[1].score >= CLOSE):
+                return answer_with(dispatcher, ranked[0].service, language, domain, fact)
+            return offer_choice(dispatcher, subject, language, intent or "ask_where")
+        found = register.search(text)
+        if found and found[0].score >= NAMES_A_SERVICE:
+            return answer_with(dispatcher, found[0].service, language, domain, fact)
+        dispatcher.utter_message(response="utter_service_which")
+        return answered(Answer.CHOICE)
+
+
+def named_by_model(parse: dict[str, Any], register: Register) -> Candidate | None:
+    """The service a follow-up names, as the model hears it: its best service class, when
+    the message is at least NAMED this likely about a service at all."""
+    ranked = candidates(parse, register)
+    if not ranked:
         return None
-    return situation.guide[index]
+    service_share = sum(c.score for c in ranked)
+    return ranked[0] if service_share >= NAMED and ranked[0].score >= NAMED / 2 else None
 
 
-def _find(tracker: Tracker, text: str) -> list[Match]:
-    """The service chosen with a button, or the best matches for the citizen's words."""
-    chosen = next(tracker.get_latest_entity_values("service"), None)
-    service = REGISTER.get(chosen) if chosen else None
-    if service:
-        return [Match(service, 1.0)]
-    return REGISTER.search(text)
+class ActionAnswerVariant(Action):
+    """For another case ("а для ребёнка?", "а если я ИП?"): the subject's question. Another
+    service when the case names one clearly, else the fact asked last (or who may apply) of
+    the subject service."""
 
+    def name(self) -> str:
+        return "action_answer_variant"
 
-def named_services(text: str, most: int = 2) -> list[Service]:
-    """The services a message names clearly enough to offer, best first (for "did you
-    mean …?")."""
-    matches = REGISTER.search(text)
-    if not matches or matches[0].score < NAMES_A_SERVICE:
-        return []
-    close = [m for m in matches if m.score >= matches[0].score - AMBIGUITY_MARGIN]
-    return [m.service for m in close[:most]]
-
-
-def service_button(service: Service, language: Lang) -> dict[str, str]:
-    """A button that asks about one service of the register."""
-    return {
-        "title": service.name[language],
-        "payload": f'/ask_service{{"service": "{service.id}"}}',
-    }
-
-
-def _situation_choice(situation: LifeSituation, language: Lang) -> dict[str, str]:
-    return {
-        "title": situation.name[language],
-        "payload": f'/ask_life_situation{{"life_situation": "{situation.id}"}}',
-    }
-
-
-def card(service: Service, language: Lang, domain_responses: Any) -> dict[str, str]:
-    """The values of utter_service_card; an unknown fact points to the official page."""
-    unknown = responses.text(domain_responses, "utter_fact_unknown", language)
-
-    def fact(value: dict[Lang, str] | None) -> str:
-        return value[language] if value else unknown
-
-    documents = (
-        "".join(f"\n  • {item}" for item in service.documents[language])
-        if service.documents
-        else unknown
-    )
-    return {
-        "name": service.name[language],
-        "where": service.where[language],
-        "who": fact(service.who),
-        "documents": documents,
-        "fee": fact(service.fee),
-        "processing_time": fact(service.processing_time),
-        "deadline": fact(service.deadline),
-        "source": service.source_in(language),
-        "checked_on": service.checked_on.strftime("%d.%m.%Y"),
-    }
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        register = load().register
+        language = language_of(tracker)
+        text = str(tracker.latest_message.get("text") or "")
+        subject = [s for i in subject_services(tracker) if (s := register.get(i))]
+        if len(subject) != 1:
+            dispatcher.utter_message(response="utter_service_which")
+            return answered(Answer.CHOICE)
+        service = subject[0]
+        matches = register.search(f"{service.name[language]} {text}")
+        own = next((m.score for m in matches if m.service.id == service.id), 0.0)
+        if matches and matches[0].service.id != service.id and matches[0].score > own:
+            return answer_with(dispatcher, matches[0].service, language, domain, None)
+        # The fact asked last, for this case ("сколько стоит?" … "а для ребёнка?"); else who
+        # may apply.
+        previous = tracker.get_slot("answer") or {}
+        fact = asked_fact(text) or previous.get("fact") or "who"
+        return answer_with(dispatcher, service, language, domain, fact)

@@ -19,7 +19,7 @@ each at a random moment (Poisson arrivals over `--paced-seconds`), whether or no
 replies came, and each message's latency runs from the moment it was due. It shows whether
 the stack keeps up with that traffic, and how long a citizen then waits.
 
-Messages are the held-out questions of tests/data/ (both languages, both scripts), each
+Messages are the held-out questions of evaluation/heldout/ (both languages, all scripts), each
 sent once and every one different (small variations: a polite opening, a question mark…),
 so no cache in Rasa or the action server answers from memory. Through the bridge, messages
 whose intent hands the conversation to a person (asking for an operator, complaints,
@@ -58,27 +58,22 @@ from typing import Any
 
 import httpx
 import psutil
-import yaml
 
 from bench import profile
+from bot.heldout import load_messages
 from bot.settings import DEV_TOKEN
 from bot.stack import BIN, ROOT, Stack, free_port
+from bot.vocabulary import FACT_INTENTS
 
 REPORTS = ROOT / "reports"
 TRAINING_RECORD = REPORTS / "training.json"
-HELDOUT = ROOT / "tests" / "data" / "nlu_heldout.yml"
-SERVICE_QUESTIONS = ROOT / "tests" / "data" / "service_questions.yml"
 MODEL = ROOT / "models" / "komekshi.tar.gz"
 
-# Intents whose answer hands the conversation to a person, or may (an offer the next message
+# Answers that hand the conversation to a person, or may (an offer the next message
 # accepts): left out of the bridge runs, where a handed-off chat no longer reaches Rasa.
-HANDOFF_INTENTS = frozenset(
-    {"request_human", "complaint", "out_of_scope", "affirm", "deny", "switch_language"}
-)
-# Intents answered from the register by the action server (and its own e5 query embedding).
-REGISTER_INTENTS = frozenset(
-    {"ask_service", "ask_documents", "ask_fee", "ask_time", "ask_where", "ask_life_situation"}
-)
+HANDOFF_INTENTS = frozenset({"handoff", "complaint", "out_of_scope", "language"})
+# Intents answered from the register by the action server.
+REGISTER_INTENTS = frozenset({"ask_service", "ask_life_situation", *FACT_INTENTS, "ask_variant"})
 # A turn with no reply within this long counts as an error.
 TIMEOUT = 60.0
 # After the first reply through the bridge: how long a citizen waits for a second one.
@@ -116,14 +111,9 @@ class Question:
 
 
 def questions() -> list[Question]:
-    """The held-out messages and service questions, in both languages."""
-    heldout = yaml.safe_load(HELDOUT.read_text(encoding="utf-8"))["messages"]
-    found = [Question(m["text"], m["language"], m["intent"]) for m in heldout]
-    services = yaml.safe_load(SERVICE_QUESTIONS.read_text(encoding="utf-8"))["services"]
-    for by_language in services.values():
-        for language, texts in by_language.items():
-            found += [Question(text, language, "ask_service") for text in texts]
-    return found
+    """The held-out messages (evaluation/heldout/), in both languages; `intent` is the kind of
+    answer each must get (service, faq, handoff, …)."""
+    return [Question(m.text, m.language, m.expect[0].split(":")[0]) for m in load_messages()]
 
 
 def variant(question: Question, round_: int) -> str:
@@ -828,7 +818,7 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
             )
             if args.rate > 0
             else None,
-            "messages": "held-out questions of tests/data, each sent once, all different",
+            "messages": "held-out questions of evaluation/heldout, each sent once, all different",
             "bridge_settle_seconds": SETTLE,
             "quick": bool(args.quick),
         },

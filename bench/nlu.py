@@ -1,7 +1,7 @@
 """NLU speed: parse latency of the trained model and the time it takes to train.
 
-`python -m bench.nlu` parses every distinct held-out message (tests/data/nlu_heldout.yml and
-tests/data/service_questions.yml, over 600 in Kazakh and Russian) with the model loaded in
+`python -m bench.nlu` parses every distinct held-out message (evaluation/heldout/, over 2,000
+in Kazakh and Russian) with the model loaded in
 this process, one at a time as the Rasa server does, after a short warm-up; the sentence
 model's cache is cleared first, so no message is answered from it. With `--train` it also
 trains the model into a temporary directory and times it. Prints a table and writes
@@ -23,24 +23,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from bench.experiments import parser
 from bot.content import ROOT
 from bot.embedding import Embedder
-from bot.evaluate import load_samples
+from bot.heldout import all_texts
 
 MODEL = ROOT / "models" / "komekshi.tar.gz"
 TARGET_P95_MS = 60.0
 
 
 def messages() -> list[str]:
-    texts = [sample.text for sample in load_samples()]
-    services = yaml.safe_load(
-        (ROOT / "tests" / "data" / "service_questions.yml").read_text(encoding="utf-8")
-    )["services"]
-    texts += [q for per in services.values() for language in ("kk", "ru") for q in per[language]]
-    return list(dict.fromkeys(texts))
+    """Every distinct held-out text: messages and conversation turns."""
+    return list(dict.fromkeys(all_texts()))
 
 
 def _percentile(values: list[float], share: float) -> float:

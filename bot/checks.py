@@ -12,15 +12,18 @@ import argparse
 import datetime as dt
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
 
 from bot.content import CONTENT, Content, ContentError, iter_questions, where
-from bot.language import LANGUAGES
+from bot.language import LANGUAGES, script_of
 from bot.register import DEFAULT_PATH, Register, RegisterError
 from bot.review import REVIEW_DIR, assigned_examples
 from bot.settings import quality
+from bot.training_data import spellings_of
 
 _WORDS = re.compile(r"\w+")
 
@@ -40,17 +43,38 @@ def _normal(text: str) -> str:
     return " ".join(_WORDS.findall(text.lower().replace("ё", "е")))
 
 
-def too_few_questions(content: Content, minimum: int) -> Iterable[Finding]:
+def too_few_questions(content: Content, gates: Mapping[str, Any]) -> Iterable[Finding]:
+    """Each topic needs enough questions in each language, written and generated together,
+    and enough of them in Latin letters."""
+    spellings = quality()["spellings"]
     for topic in content.topics:
         for language in LANGUAGES:
-            count = len(topic.questions[language])
-            if count < minimum:
-                name = "Kazakh (kk)" if language == "kk" else "Russian (ru)"
+            name = "Kazakh (kk)" if language == "kk" else "Russian (ru)"
+            written = [str(q) for q in topic.questions[language]]
+            if len(written) < gates["min_written_per_language"]:
                 yield Finding(
                     f"{topic.file}:1",
                     "error",
-                    f"{topic.intent} has {count} {name} questions; write at least {minimum}, "
-                    "in the ways citizens really ask (with typos, in Latin letters, mixed)",
+                    f"{topic.intent} has {len(written)} {name} questions; write at least "
+                    f"{gates['min_written_per_language']}, in the ways citizens really ask",
+                )
+                continue
+            examples = written + [s for q in written for s in spellings_of(q, language, spellings)]
+            latin = sum(script_of(text) in ("latin", "mixed") for text in examples)
+            if len(examples) < gates["min_questions_per_language"]:
+                yield Finding(
+                    f"{topic.file}:1",
+                    "error",
+                    f"{topic.intent} has {len(examples)} {name} examples with the generated "
+                    f"spellings; it needs {gates['min_questions_per_language']}: write more",
+                )
+            elif latin < gates["min_latin_share"] * len(examples):
+                yield Finding(
+                    f"{topic.file}:1",
+                    "error",
+                    f"{topic.intent}: {latin} of its {len(examples)} {name} examples are in "
+                    f"Latin letters; at least {gates['min_latin_share']:.0%} must be: write "
+                    "some questions in Latin letters or mixed",
                 )
 
 
@@ -94,17 +118,108 @@ def conflicts(content: Content, similarity: float) -> Iterable[Finding]:
 
 
 def stale_sources(register: Register, days: int, today: dt.date) -> Iterable[Finding]:
+    """A page read over `days` ago is read again; a reading in the future is a mistake."""
     for service in register.services:
         at = f"register: service '{service.id}'"
-        if service.checked_on > today:
-            yield Finding(at, "error", f"checked_on {service.checked_on} is in the future")
-        elif (today - service.checked_on).days > days:
+        for source in service.sources.values():
+            if source.read_on > today:
+                yield Finding(at, "error", f"source '{source.key}' read_on {source.read_on} "
+                              "is in the future")  # fmt: skip
+            elif (today - source.read_on).days > days:
+                yield Finding(
+                    at,
+                    "warning",
+                    f"its source '{source.key}' ({source.url}) was read on {source.read_on}, "
+                    f"over {days} days ago; read the page again, correct the facts taken from "
+                    "it and update read_on",
+                )
+        if not service.verified:
+            yield Finding(at, "warning", "verified: false: its facts are not confirmed yet; "
+                          "citizens are told to check the official page")  # fmt: skip
+
+
+def official(url: str, sites: Iterable[str]) -> bool:
+    """Whether `url` is on one of the official `sites` or a subdomain of one."""
+    host = (urlparse(url).hostname or "").rstrip(".")
+    return any(host == site or host.endswith(f".{site}") for site in sites)
+
+
+def unofficial_facts(register: Register, sites: list[str]) -> Iterable[Finding]:
+    """A fact citizens act on rests on an official text, never on news retelling it, and a
+    card sends citizens to an official page."""
+    for service in register.services:
+        if not official(service.page, sites):
             yield Finding(
-                at,
-                "warning",
-                f"its source {service.source} was last checked on {service.checked_on}, over "
-                f"{days} days ago; check the page again and update checked_on",
+                f"register: service '{service.id}'",
+                "error",
+                f"its page {service.page} is not on an official site "
+                "(quality.yml register.official_sites)",
             )
+        for name, fact in service.facts.items():
+            if not official(fact.source.url, sites):
+                yield Finding(
+                    f"register: service '{service.id}'",
+                    "error",
+                    f"its {name} rests on {fact.source.url}, not an official site "
+                    "(quality.yml register.official_sites): find the official text or remove "
+                    "the fact",
+                )
+
+
+def coverage(register: Register, targets: Mapping[str, Any]) -> Iterable[Finding]:
+    """How many services have each fact an official text confirmed, against the targets,
+    and which of the most asked are not complete."""
+    total = len(register.services)
+    for fact in ("fee", "processing_time", "documents"):
+        known = sum(fact in service.facts for service in register.services)
+        target = float(targets[f"{fact}_known"])
+        if known < target * total:
+            yield Finding(
+                "register",
+                "warning",
+                f"{fact} is confirmed for {known} of {total} services ({known / total:.0%}); "
+                f"the target is {target:.0%}: read the official rules and add it with its source",
+            )
+    for service_id in targets["most_asked"]:
+        service = register.get(service_id)
+        if service and service.missing:
+            yield Finding(
+                f"register: service '{service_id}'",
+                "warning",
+                f"one of the most asked services, not complete: {', '.join(service.missing)} "
+                "not confirmed yet",
+            )
+
+
+def topics_match_the_register(content: Content, register: Register) -> Iterable[Finding]:
+    """A service or situation topic names one the register has; a service without questions
+    is learnt from its names alone (fine for a new one, not for long)."""
+    situations = {s.id for s in register.situations}
+    written = set()
+    for topic in content.topics:
+        kind, _, key = topic.intent.partition("/")
+        if kind == "ask_service":
+            written.add(key)
+            if register.get(key) is None:
+                yield Finding(
+                    f"{topic.file}:1",
+                    "error",
+                    f"{key} is not a service of the register (register/*.yml)",
+                )
+        elif kind == "ask_life_situation" and key not in situations:
+            yield Finding(
+                f"{topic.file}:1",
+                "error",
+                f"{key} is not a life situation of register/life_situations.yml",
+            )
+    for service in register.services:
+        if service.id not in written:
+            yield Finding(
+                f"register: service '{service.id}'",
+                "warning",
+                f"no questions yet: the model learns it from its names only; write them in "
+                f"content/topics/services/{service.id}.yml",
+            )  # fmt: skip
 
 
 def run(
@@ -116,17 +231,17 @@ def run(
         content = Content.load(content_dir)
     except ContentError as error:
         return [_finding(problem) for problem in error.problems]
-    findings = [
-        *too_few_questions(content, gates["min_questions_per_language"]),
-        *same_question_twice(content),
-    ]
+    findings = [*too_few_questions(content, gates), *same_question_twice(content)]
     try:
         assigned_examples(content, content_dir / REVIEW_DIR.name)
     except ContentError as error:
         findings += [_finding(problem) for problem in error.problems]
     try:
         register = Register.load(register_dir)
-        findings += stale_sources(register, gates["register_stale_after_days"], today)
+        findings += stale_sources(register, quality()["register"]["stale_after_days"], today)
+        findings += unofficial_facts(register, quality()["register"]["official_sites"])
+        findings += coverage(register, quality()["register"])
+        findings += topics_match_the_register(content, register)
         content.with_service_buttons({s.id: s.name for s in register.services})
     except ContentError as error:
         findings += [_finding(problem) for problem in error.problems]

@@ -8,17 +8,16 @@ Editors keep two kinds of files under `content/`, never Rasa's own formats:
 - `content/messages/*.yml`: every other sentence the bot says (service cards, handoff,
   operators' chat), each in both languages.
 
-`build()` turns them, with the register's service names and the examples editors assigned in
-`make review`, into the NLU data, rules and domain Rasa trains on (under `build/`, never
-edited). Every problem is reported with its file and line, so an editor can find it.
+`build()` turns them, with the register's service names, the spellings generated from each
+question and the examples editors assigned in `make review` (bot/training_data.py), into the
+NLU data, rules and domain Rasa trains on (under `build/`, never edited). Every problem is
+reported with its file and line, so an editor can find it.
 """
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import re
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,6 +154,11 @@ class Topic:
     def base_intent(self) -> str:
         """`faq` for the retrieval intent `faq/hkko`; the intent itself otherwise."""
         return self.intent.split("/")[0]
+
+    @property
+    def key(self) -> str:
+        """`hkko` for `faq/hkko`, the service id for `ask_service/<id>`: what it is about."""
+        return self.intent.split("/")[-1]
 
 
 @dataclass
@@ -303,7 +307,7 @@ class Content:
         base = root.parent
         topics = [
             topic
-            for path in sorted((root / "topics").glob("*.yml"))
+            for path in sorted((root / "topics").rglob("*.yml"))
             if (topic := _topic(path, base, problems))
         ]
         messages: dict[str, Reply] = {}
@@ -403,12 +407,9 @@ def nlu_yaml(examples: dict[str, list[str]], header: str) -> str:
 
 
 def _rules(content: Content) -> str:
-    """A rule per topic answered by its fixed text; one per retrieval intent (faq)."""
+    """A rule per topic answered by its fixed text. Retrieval intents (`faq/…`, services,
+    life situations) are answered by actions, whose rules are in nlu_data/rules.yml."""
     rules: list[dict[str, Any]] = []
-    retrieval = sorted({t.base_intent for t in content.topics if "/" in t.intent and t.answer})
-    for base in retrieval:
-        steps = [{"intent": base}, {"action": f"utter_{base}"}]
-        rules.append({"rule": f"{base}: the answer of the topic asked", "steps": steps})
     for topic in content.topics:
         if topic.answer and "/" not in topic.intent:
             steps = [{"intent": topic.intent}, {"action": topic.response}]
@@ -463,34 +464,6 @@ def iter_questions(content: Content) -> Iterator[tuple[Topic, Lang, str]]:
         for language in LANGUAGES:
             for question in topic.questions[language]:
                 yield topic, language, question
-
-
-def main() -> None:
-    from bot.register import Register, RegisterError, nlu_examples
-    from bot.review import assigned_examples
-
-    parser = argparse.ArgumentParser(description="Build Rasa's data from the editors' content.")
-    parser.add_argument("command", choices=["build"])
-    parser.add_argument("--out", type=Path, default=ROOT / "build")
-    args = parser.parse_args()
-    try:
-        content = Content.load()
-        register = Register.load()
-        names = {service.id: service.name for service in register.services}
-        examples = {
-            "register": nlu_examples(register, owners=content.covered_services()),
-            "review": assigned_examples(content),
-        }
-        content = content.with_service_buttons(names)
-    except (ContentError, RegisterError) as error:
-        print(error, file=sys.stderr)
-        raise SystemExit(1) from error
-    for path in build(args.out, examples, content):
-        print(f"wrote {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
-
-
-if __name__ == "__main__":
-    main()
 
 
 # Writing content files (the spreadsheet import and the review tool write them too), in the

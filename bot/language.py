@@ -47,8 +47,8 @@ _LETTERS = str.maketrans(
         "i": "и", "j": "ж", "k": "к", "l": "л", "m": "м", "n": "н", "o": "о", "p": "п",
         "q": "қ", "r": "р", "s": "с", "t": "т", "u": "у", "v": "в", "w": "у", "x": "х",
         "y": "ы", "z": "з", "'": "ь",
-        "ä": "ә", "á": "ә", "ğ": "ғ", "ǵ": "ғ", "ö": "ө", "ó": "ө", "ü": "ү", "ý": "ү",
-        "ū": "ұ", "ú": "ұ", "ñ": "ң", "ń": "ң", "ş": "ш", "ç": "ч", "ı": "ы", "ī": "и",
+        "ä": "ә", "á": "ә", "ğ": "ғ", "ǵ": "ғ", "ö": "ө", "ó": "ө", "ü": "ү", "ý": "у",
+        "ū": "ұ", "ú": "ү", "ñ": "ң", "ń": "ң", "ş": "ш", "ç": "ч", "ı": "і", "ī": "и",
     }
 )  # fmt: skip
 
@@ -121,6 +121,35 @@ def to_cyrillic(text: str) -> str:
     for latin, cyrillic in _DIGRAPHS:
         folded = folded.replace(latin, cyrillic)
     return folded.translate(_LETTERS)
+
+
+# Kazakh letters as a Russian keyboard types them: what a citizen types without Kazakh
+# letters ("кужаттар кажет пе") and correct Kazakh ("құжаттар қажет пе") meet in one form.
+_PLAIN = str.maketrans("қүұіәөғңһ", "кууиаогнх")
+
+
+def plain(text: str) -> str:
+    """Kazakh letters replaced by the Russian ones a keyboard without them gives."""
+    return text.translate(_PLAIN)
+
+
+# What still differs between alphabets once folded to Cyrillic ("qalaı" of 2018 is "қалаі",
+# "ūialy" of 2021 is "ұиалы", informal "auystyru" is "ауйстыру"): й, ы, я, ю, щ written as
+# their sounds, so every spelling of a word meets one key. Only for features: never shown,
+# never sent back.
+_SOUNDS = str.maketrans({"й": "и", "ы": "и", "я": "иа", "ю": "иу", "щ": "ш", "ё": "е"})
+
+
+def canonical(text: str) -> str:
+    """Cyrillic text with й, ы, я, ю, щ, ё written as the Latin alphabets spell them."""
+    return text.translate(_SOUNDS).replace("шш", "ш")
+
+
+def fold(text: str) -> str:
+    """One form for every spelling of a text: lower case, Latin folded to Cyrillic, Kazakh
+    letters as a Russian keyboard types them, й/ы/я/ю/щ/ё as their sounds ("Qūjattar",
+    "кужаттар" and "құжаттар" all give "кужаттар")."""
+    return canonical(plain(to_cyrillic(text.lower())))
 
 
 def as_cyrillic(text: str) -> str:

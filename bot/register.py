@@ -1,10 +1,10 @@
-"""The register of public services: load it from the editors' YAML files and search it.
+"""The register of public services: load it from the editors' YAML files and look things up.
 
-Editors keep one YAML file per life situation under `register/`; every file is checked
+Editors keep one YAML file per group of services under `register/`; every file is checked
 against `register_schema.yml` on load, so a typo stops the action server at start with the
-file and the service named, instead of turning into a wrong answer for a citizen.
-Search folds every script to Cyrillic and compares character n-grams, which survives typos,
-Kazakh suffixes and Latin-script spellings of both languages.
+file and the service named, instead of turning into a wrong answer for a citizen. Every fact
+names the official page it was taken from and the day that page was read; a fact no official
+text confirmed is simply absent, and the bot never prints it.
 """
 
 from __future__ import annotations
@@ -13,53 +13,34 @@ import argparse
 import datetime as dt
 import os
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
 
 import jsonschema
-import numpy as np
 import yaml
-from numpy.typing import NDArray
-from sklearn.feature_extraction.text import TfidfVectorizer
 
-from bot.language import LANGUAGES, Lang, as_cyrillic, to_cyrillic
+from bot.language import LANGUAGES, Lang
+from bot.phrase_index import Embeds, PhraseIndex
 
 SCHEMA_PATH = Path(__file__).with_name("register_schema.yml")
 SITUATIONS_SCHEMA_PATH = Path(__file__).with_name("life_situations_schema.yml")
 SITUATIONS_FILE = "life_situations.yml"
 DEFAULT_PATH = Path(os.environ.get("REGISTER_PATH", "register"))
 
-# A query must score at least this against one of a service's names or synonyms to count as
-# a match; measured on the phrasings in tests/bot/test_register.py, where right answers score
-# above 0.4 and unrelated text below 0.2.
-MIN_SCORE = 0.3
-# Semantic search compares sentence vectors centred on the mean of the register's phrases
-# (e5 puts any two sentences close; centring removes what they all share): a similarity at or
-# below SEMANTIC_FLOOR counts as none, and meaning weighs SEMANTIC_WEIGHT against spelling.
-# Measured on tests/data/service_questions.yml: spelling alone finds 90.7% of the services
-# first, both together 94.0%, and a question naming no service ("где подать?") stays near
-# MIN_SCORE.
-SEMANTIC_FLOOR = 0.3
-SEMANTIC_WEIGHT = 0.5
-# Words of how a question is asked, not of what it names ("как", "қалай", "үшін"): spelling
-# compares a query without them, since the register's names have none and every n-gram they
-# add only dilutes the score ("жшс қалай ашамын" against "ЖШС ашу"). Folded as `normalise`
-# folds. Measured on tests/data/service_questions.yml: 3 more questions find their service
-# first, and no out-of-scope message of the held-out set finds one.
-_QUESTION_WORDS = """
-как что где когда куда какой какая какие каким нужно надо можно ли мне я мы хочу это чтобы
-если а и в на с по у о от до из за при или же бы не ни для
-қалай қандай қайда қашан неге не үшін керек ма ме ба бе па пе бола болады ала аламын алам
-мен біз маған бізге ғой енді және да де та те ше ші шы
-"""
-QUESTION_WORDS = frozenset(_QUESTION_WORDS.split())
-
-
-_FOLDED_QUESTION_WORDS = frozenset(to_cyrillic(word) for word in QUESTION_WORDS)
+FACTS: tuple[str, ...] = (
+    "where", "who", "documents", "fee", "processing_time", "result", "deadline",
+)  # fmt: skip
+# A card that lacks one of these is not complete (the most asked services must be).
+ESSENTIAL_FACTS: tuple[str, ...] = (
+    "where", "who", "documents", "fee", "processing_time", "result",
+)  # fmt: skip
+# These channels mean a citizen can apply online.
+ONLINE_CHANNELS = frozenset({"egov_portal", "egov_mobile"})
+_CODE = re.compile(r"(?<!\d)\d{8}(?!\d)")
 
 
 class RegisterError(ValueError):
@@ -67,8 +48,30 @@ class RegisterError(ValueError):
 
 
 @dataclass(frozen=True)
+class Source:
+    """An official page, and the day someone read it for this entry."""
+
+    key: str
+    url: str
+    title: str
+    read_on: dt.date
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One fact of a service in both languages, with the page it was taken from.
+
+    `items` holds a list (the documents), `text` the fact as one line in each language.
+    """
+
+    text: dict[Lang, str]
+    source: Source
+    items: dict[Lang, list[str]] | None = None
+
+
+@dataclass(frozen=True)
 class Service:
-    """One public service, with every fact in Kazakh and Russian (None where unknown)."""
+    """One public service: only facts an official text confirmed, each with its source."""
 
     id: str
     code: str | None
@@ -77,30 +80,32 @@ class Service:
     synonyms: dict[Lang, list[str]]
     body: dict[Lang, str]
     channels: list[str]
-    where: dict[Lang, str]
-    who: dict[Lang, str] | None
-    deadline: dict[Lang, str] | None
-    documents: dict[Lang, list[str]] | None
-    fee: dict[Lang, str] | None
-    processing_time: dict[Lang, str] | None
-    result: dict[Lang, str] | None
-    source: str
-    checked_on: dt.date
+    page: str
+    facts: dict[str, Fact]
+    sources: dict[str, Source]
+    verified: bool
 
-    def source_in(self, language: Lang) -> str:
-        """The official page in the citizen's language: gov.kz and egov.kz serve every page
-        in Kazakh and Russian, by a `lang` parameter or a /cms/<language>/ path."""
-        url = urlparse(self.source)
-        host = url.hostname or ""
-        code = {"kk": "kk", "ru": "ru"}[language]
-        if host.endswith("egov.kz") and re.match(r"^/cms/[a-z]{2}/", url.path):
-            url = url._replace(path=f"/cms/{code}/{url.path[8:]}")
-            query = [(k, v) for k, v in parse_qsl(url.query) if k != "lang"]
-            return urlunparse(url._replace(query=urlencode(query)))
-        if host in ("gov.kz", "www.gov.kz"):
-            query = [(k, v) for k, v in parse_qsl(url.query) if k != "lang"] + [("lang", code)]
-            return urlunparse(url._replace(query=urlencode(query)))
-        return self.source
+    def fact(self, name: str) -> Fact | None:
+        return self.facts.get(name)
+
+    @property
+    def online(self) -> bool:
+        """Whether it can be applied for online (eGov.kz or eGov Mobile)."""
+        return bool(ONLINE_CHANNELS & set(self.channels))
+
+    @property
+    def missing(self) -> list[str]:
+        """The essential facts no official text has confirmed for this service yet."""
+        return [name for name in ESSENTIAL_FACTS if name not in self.facts]
+
+    @property
+    def read_on(self) -> dt.date | None:
+        """The oldest day one of the pages behind the stated facts was read."""
+        days = [fact.source.read_on for fact in self.facts.values()]
+        return min(days) if days else None
+
+    def page_in(self, language: Lang) -> str:
+        return in_language(self.page, language)
 
     def phrases(self) -> list[str]:
         """Every way the register names this service, in both languages."""
@@ -108,6 +113,24 @@ class Service:
             *(self.name[lang] for lang in LANGUAGES),
             *(phrase for lang in LANGUAGES for phrase in self.synonyms[lang]),
         ]
+
+
+def in_language(address: str, language: Lang) -> str:
+    """An official page in the citizen's language, where the site serves both: gov.kz by a
+    `lang` parameter, egov.kz by a /cms/<language>/ path, adilet by /kaz/ or /rus/."""
+    url = urlparse(address)
+    host = url.hostname or ""
+    if host.endswith("egov.kz") and re.match(r"^/cms/[a-z]{2}/", url.path):
+        url = url._replace(path=f"/cms/{language}/{url.path[8:]}")
+        query = [(k, v) for k, v in parse_qsl(url.query) if k != "lang"]
+        return urlunparse(url._replace(query=urlencode(query)))
+    if host in ("gov.kz", "www.gov.kz"):
+        query = [(k, v) for k, v in parse_qsl(url.query) if k != "lang"] + [("lang", language)]
+        return urlunparse(url._replace(query=urlencode(query)))
+    if host.endswith("adilet.zan.kz") and re.match(r"^/(rus|kaz|eng)/", url.path):
+        prefix = {"kk": "kaz", "ru": "rus"}[language]
+        return urlunparse(url._replace(path=f"/{prefix}/{url.path[5:]}"))
+    return address
 
 
 @dataclass(frozen=True)
@@ -118,12 +141,20 @@ class GuideStep:
 
 @dataclass(frozen=True)
 class LifeSituation:
-    """One of the nine life situations, and its step-by-step guide if it has one."""
+    """A life situation: its services, and the step-by-step guide where it has one.
+
+    `official`: one of the nine situations of the state register, offered in the menu.
+    `opening`: what the bot says first when a citizen brings news of it (congratulations,
+    condolences). `services`: services of other groups that belong to it too.
+    """
 
     id: str
     name: dict[Lang, str]
     keywords: dict[Lang, list[str]]
     guide: list[GuideStep]
+    official: bool = False
+    opening: dict[Lang, str] | None = None
+    services: list[str] = field(default_factory=list)
 
     def phrases(self) -> list[str]:
         return [
@@ -143,17 +174,24 @@ def _validator(path: Path) -> jsonschema.protocols.Validator:
         return jsonschema.Draft202012Validator(yaml.safe_load(file))
 
 
-def _read(path: Path, validator: jsonschema.protocols.Validator, key: str) -> Any:
+class _DatesAsText(yaml.SafeLoader):
+    """PyYAML's safe loader, reading 2026-12-03 as the text it is (the schema checks it)."""
+
+
+def _as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
+    return str(loader.construct_scalar(node))
+
+
+_DatesAsText.add_constructor("tag:yaml.org,2002:timestamp", _as_text)
+
+
+def _read(path: Path, validator: jsonschema.protocols.Validator) -> Any:
     """A register file's data, checked against its schema; errors name file and entry."""
     try:
         with path.open(encoding="utf-8") as file:
-            data = yaml.safe_load(file)
+            data = yaml.load(file, Loader=_DatesAsText)
     except yaml.YAMLError as error:
         raise RegisterError(f"{path}: not valid YAML: {error}") from error
-    # YAML reads 2026-11-23 as a date; the schema speaks JSON, where dates are strings.
-    for entry in (data or {}).get(key) or []:
-        if isinstance(entry, dict) and isinstance(entry.get("checked_on"), dt.date):
-            entry["checked_on"] = entry["checked_on"].isoformat()
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         first = errors[0]
@@ -161,18 +199,6 @@ def _read(path: Path, validator: jsonschema.protocols.Validator, key: str) -> An
         entry_id = _entry_id(data, list(first.absolute_path))
         raise RegisterError(f"{path}: {entry_id}{where}: {first.message}")
     return data
-
-
-def _load_file(path: Path, validator: jsonschema.protocols.Validator) -> list[Service]:
-    data = _read(path, validator, "services")
-    services = []
-    for entry in data["services"]:
-        try:
-            checked_on = dt.date.fromisoformat(entry["checked_on"])
-        except ValueError as error:
-            raise RegisterError(f"{path}: service '{entry['id']}': checked_on: {error}") from error
-        services.append(Service(**{**entry, "checked_on": checked_on}))
-    return services
 
 
 def _entry_id(data: Any, path: list[Any]) -> str:
@@ -185,71 +211,61 @@ def _entry_id(data: Any, path: list[Any]) -> str:
     return ""
 
 
-def _load_situations(path: Path, services: dict[str, Service]) -> list[LifeSituation]:
-    data = _read(path, _validator(SITUATIONS_SCHEMA_PATH), "life_situations")
+def _date(value: str, where: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as error:
+        raise RegisterError(f"{where}: {error}") from error
+
+
+def _service(entry: dict[str, Any], path: Path) -> Service:
+    """One entry as a Service: every fact must name a source the entry lists."""
+    at = f"{path}: service '{entry['id']}'"
+    sources = {
+        key: Source(key, value["url"], value["title"],
+                    _date(value["read_on"], f"{at}: sources/{key}/read_on"))
+        for key, value in entry["sources"].items()
+    }  # fmt: skip
+    facts: dict[str, Fact] = {}
+    for name, value in entry["facts"].items():
+        source = sources.get(value["source"])
+        if source is None:
+            raise RegisterError(
+                f"{at}: facts/{name}: source '{value['source']}' is not among its sources "
+                f"({', '.join(sources) or 'none listed'})"
+            )
+        if isinstance(value["kk"], list):
+            items: dict[Lang, list[str]] = {lang: list(value[lang]) for lang in LANGUAGES}
+            facts[name] = Fact({lang: "; ".join(items[lang]) for lang in LANGUAGES}, source, items)
+        else:
+            facts[name] = Fact({lang: value[lang] for lang in LANGUAGES}, source)
+    if entry["verified"] and ("where" not in facts or not entry["channels"]):
+        raise RegisterError(
+            f"{at}: verified: true needs at least `where` and `channels` from an official "
+            "text; set verified: false until someone has read the page"
+        )
+    fields = {k: v for k, v in entry.items() if k not in ("facts", "sources", "notes")}
+    return Service(**fields, facts=facts, sources=sources)
+
+
+def _load_situations(path: Path, services: Mapping[str, Service]) -> list[LifeSituation]:
+    data = _read(path, _validator(SITUATIONS_SCHEMA_PATH))
     situations = []
     for entry in data["life_situations"]:
         guide = [GuideStep(**step) for step in entry.get("guide", [])]
-        missing = [step.service for step in guide if step.service not in services]
+        named = [step.service for step in guide] + list(entry.get("services", []))
+        missing = [service for service in named if service not in services]
         if missing:
             raise RegisterError(
-                f"{path}: life situation '{entry['id']}': guide names services not in the "
+                f"{path}: life situation '{entry['id']}': names services not in the "
                 f"register: {', '.join(missing)}"
             )
         situations.append(LifeSituation(**{**entry, "guide": guide}))
     return situations
 
 
-class Embeds(Protocol):
-    """What semantic search needs of a sentence model (bot.embedding.Embedder)."""
-
-    def encode(self, texts: Sequence[str]) -> NDArray[np.float32]: ...
-
-
-def _unit(vectors: NDArray[np.float32]) -> NDArray[np.float32]:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return np.asarray(vectors / np.maximum(norms, 1e-9), dtype=np.float32)
-
-
-class _PhraseIndex:
-    """How close a query is to named things: character n-grams, and meaning if it can.
-
-    Character n-grams (TF-IDF cosine, every script folded to Cyrillic) catch typos, suffixes
-    and Latin spellings; sentence vectors catch paraphrases and the other language. Each owner
-    scores by its best phrase, the two scores averaged (`SEMANTIC_WEIGHT`).
-    """
-
-    def __init__(self, phrases: list[tuple[str, str]], embedder: Embeds | None = None) -> None:
-        self.owners = [owner for owner, _ in phrases]
-        self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True)
-        self.matrix = self.vectorizer.fit_transform([normalise(text) for _, text in phrases])
-        self.embedder = embedder
-        self.vectors: NDArray[np.float32] | None = None
-        if embedder is not None:
-            vectors = embedder.encode([text for _, text in phrases])
-            self.centre = vectors.mean(axis=0)
-            self.vectors = _unit(vectors - self.centre)
-
-    def best(self, query: str) -> list[tuple[str, float]]:
-        """Owners scoring at least MIN_SCORE, best first, each once."""
-        spelled = self.vectorizer.transform([_without_question_words(query)])
-        scores = (self.matrix @ spelled.T).toarray().ravel()
-        if self.embedder is not None and self.vectors is not None:
-            query_vector = self.embedder.encode([as_cyrillic(query)]) - self.centre
-            similarity = self.vectors @ _unit(query_vector)[0]
-            meaning = np.clip((similarity - SEMANTIC_FLOOR) / (1.0 - SEMANTIC_FLOOR), 0.0, 1.0)
-            scores = (1 - SEMANTIC_WEIGHT) * scores + SEMANTIC_WEIGHT * meaning
-        ranked: dict[str, float] = {}
-        for index in np.argsort(-scores):
-            score = float(scores[index])
-            if score < MIN_SCORE:
-                break
-            ranked.setdefault(self.owners[index], round(score, 3))
-        return list(ranked.items())
-
-
 class Register:
-    """All services of the register, searchable by id, name, synonym or life situation."""
+    """All services of the register and its life situations, by id, code, name or words."""
 
     def __init__(
         self,
@@ -257,7 +273,7 @@ class Register:
         situations: list[LifeSituation] | None = None,
         embedder: Embeds | None = None,
     ) -> None:
-        """`embedder`: search by meaning as well as by spelling (see _PhraseIndex)."""
+        """`embedder`: search by meaning as well as by spelling (bot.phrase_index)."""
         ids = [service.id for service in services]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
@@ -275,7 +291,8 @@ class Register:
         if not files:
             raise RegisterError(f"{path}: no register files (*.yml) found")
         validator = _validator(SCHEMA_PATH)
-        services = [service for file in files for service in _load_file(file, validator)]
+        services = [_service(entry, file) for file in files
+                    for entry in _read(file, validator)["services"]]  # fmt: skip
         situations_file = path / SITUATIONS_FILE
         situations = (
             _load_situations(situations_file, {s.id: s for s in services})
@@ -291,38 +308,45 @@ class Register:
         return next((s for s in self.situations if s.id == situation_id), None)
 
     def services_of(self, situation_id: str) -> list[Service]:
-        return [s for s in self.services if s.life_situation == situation_id]
+        """The services of a life situation: its own group, then those it names."""
+        situation = self.situation(situation_id)
+        named = (
+            [*(step.service for step in situation.guide), *situation.services] if situation else []
+        )
+        own = [s.id for s in self.services if s.life_situation == situation_id]
+        return [self._by_id[i] for i in dict.fromkeys([*own, *named])]
 
     @cached_property
-    def _services_index(self) -> _PhraseIndex:
+    def _services_index(self) -> PhraseIndex:
         phrases = [(s.id, p) for s in self.services for p in s.phrases()]
-        return _PhraseIndex(phrases, self.embedder)
+        return PhraseIndex(phrases, self.embedder)
 
     @cached_property
-    def _situations_index(self) -> _PhraseIndex:
+    def _situations_index(self) -> PhraseIndex:
         phrases = [(s.id, p) for s in self.situations for p in s.phrases()]
-        return _PhraseIndex(phrases, self.embedder)
+        return PhraseIndex(phrases, self.embedder)
 
     def prepare(self) -> int:
-        """Build the search indexes of services and life situations now (how many phrases
-        they hold): each encodes all its phrases, up to a second, which a citizen's first
-        question would otherwise wait for."""
+        """Build the search indexes now (how many phrases they hold): each encodes all its
+        phrases, up to a second, which a citizen's first question would otherwise wait for."""
         return len(self._services_index.owners) + len(self._situations_index.owners)
 
-    def search(self, query: str, limit: int = 3) -> list[Match]:
-        """The service a code in the query names, else the best matches of its words."""
+    def search(
+        self, query: str, limit: int = 3, among: frozenset[str] | None = None
+    ) -> list[Match]:
+        """The service a code in the query names, else the best matches of its words (only
+        services `among`, when given)."""
         coded = [self._by_code[code] for code in _CODE.findall(query) if code in self._by_code]
         if coded:
             return [Match(coded[0], 1.0)]
         return [
             Match(self._by_id[service_id], score)
-            for service_id, score in self._services_index.best(query)[:limit]
+            for service_id, score in self._services_index.best(query, among)[:limit]
         ]
 
-    def find_situation(self, query: str) -> LifeSituation | None:
-        """The life situation a citizen's words name, if any."""
-        found = self.match_situation(query)
-        return found[0] if found else None
+    def by_code(self, query: str) -> Service | None:
+        """The service whose 8-digit register code the query contains, if any."""
+        return next((self._by_code[c] for c in _CODE.findall(query) if c in self._by_code), None)
 
     def match_situation(self, query: str) -> tuple[LifeSituation, float] | None:
         """The life situation a citizen's words name, with how well (a `search` score)."""
@@ -333,65 +357,17 @@ class Register:
         return (situation, best[0][1]) if situation else None
 
 
-_CODE = re.compile(r"(?<!\d)\d{8}(?!\d)")
+def nlu_examples(register: Register) -> dict[str, list[str]]:
+    """Training examples of every service's class (`ask_service/<id>`): its names.
 
-# Words that ask for one fact of a service ("сколько стоит замена удостоверения", "ЖК ашуға
-# қандай құжаттар керек"), on the text folded to Cyrillic without Kazakh letters (қ → к…),
-# so every spelling meets one pattern. "Срок" alone is not enough: "истёк срок
-# удостоверения" asks for a new one, not for how long it takes.
-FACT_QUESTIONS = {
-    "fee": re.compile(
-        r"ско(ль|л)ко сто[ий]т|скока сто[ий]т|стоимост|цена|пошлин|платно|бесплатн|сколько платить"
-        r"|канша турады|багасы|акысы|акылы|тегин|\bбаж"
-    ),
-    "documents": re.compile(
-        r"какие документы|какие нужны документы|документы нужны|что нужно принести"
-        r"|какие справки|кандай кужат|кужаттар|кужат керек"
-    ),
-    "processing_time": re.compile(
-        r"сколько дней|как долго|сколько ждать|когда будет готов|срок оформлен|срок изготовлен"
-        r"|срок рассмотрен|канша кун|канша уакыт|кашан дайын"
-    ),
-}
-_PLAIN = str.maketrans("қүұіәөғңһ", "кууиаогнх")
-
-
-def asked_fact(text: str) -> str | None:
-    """The one fact (`fee`, `documents`, `processing_time`) a question asks, if it asks one."""
-    folded = to_cyrillic(text.lower().replace("ё", "е")).translate(_PLAIN)
-    asked = [fact for fact, pattern in FACT_QUESTIONS.items() if pattern.search(folded)]
-    return asked[0] if len(asked) == 1 else None
-
-
-def normalise(text: str) -> str:
-    return to_cyrillic(text.lower().replace("ё", "е"))
-
-
-def _without_question_words(query: str) -> str:
-    """The normalised query without QUESTION_WORDS (all of it, if nothing else is left)."""
-    folded = normalise(query)
-    words = [w for w in re.findall(r"\w+(?:-\w+)*", folded) if w not in _FOLDED_QUESTION_WORDS]
-    return " ".join(words) or folded
-
-
-def nlu_examples(
-    register: Register, per_language: int = 3, owners: Mapping[str, str] | None = None
-) -> dict[str, list[str]]:
-    """Training examples naming every service, generated from the register.
-
-    Citizens often just name the service ("ЖК ашу", "свидетельство о рождении"); the model
-    learns that such names are `ask_service` questions from the register itself, so a service
-    an editor adds is understood after the next `make train` without touching the topics.
-    A service a topic covers (`owners`: service id to the topic's intent, see Topic.services)
-    teaches that topic instead.
+    Citizens often just name the service ("ЖК ашу", "свидетельство о рождении"); its names
+    and synonyms are some of the examples the model learns it from, so a service an editor
+    adds is understood after the next `make train` even before questions are written for it.
     """
-    examples: dict[str, set[str]] = {}
-    for service in register.services:
-        intent = (owners or {}).get(service.id, "ask_service")
-        for language in LANGUAGES:
-            names = [service.name[language], *service.synonyms[language][:per_language]]
-            examples.setdefault(intent, set()).update(names)
-    return {intent: sorted(texts) for intent, texts in sorted(examples.items())}
+    return {
+        f"ask_service/{service.id}": list(dict.fromkeys(service.phrases()))
+        for service in register.services
+    }
 
 
 def main() -> None:

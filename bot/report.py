@@ -62,6 +62,18 @@ FAQ_NAME: dict[Lang, str] = {
     "kk": "Жиі қойылатын сұрақтар (FAQ, бәрі бірге)",
     "ru": "Частые вопросы (FAQ, все темы вместе)",
 }
+# Intents whose classes are learnt one by one: named as a whole here.
+GROUP_NAMES: dict[str, dict[Lang, str]] = {
+    "faq": FAQ_NAME,
+    "ask_service": {
+        "kk": "Мемлекеттік қызметтер туралы сұрақтар (бәрі бірге)",
+        "ru": "Вопросы о госуслугах (все услуги вместе)",
+    },
+    "ask_life_situation": {
+        "kk": "Өмірлік жағдайлар (бәрі бірге)",
+        "ru": "Жизненные ситуации (все вместе)",
+    },
+}
 REASONS: dict[str, tuple[str, str]] = {
     analytics.FALLBACK: ("түсінбеді", "не понял"),
     analytics.OUT_OF_SCOPE: ("тақырыптан тыс", "не по теме"),
@@ -153,8 +165,8 @@ def _rates(counters: dict[str, int]) -> dict[str, Rates]:
 
 def _topic_name(content: Content, intent: str) -> tuple[dict[Lang, str], dict[Lang, str] | None]:
     """A topic's name per language (its label) and, without a label, an example question."""
-    if intent == "faq":
-        return FAQ_NAME, None
+    if intent in GROUP_NAMES:
+        return GROUP_NAMES[intent], None
     topic = content.topic(intent)
     if topic and topic.label:
         return {language: str(topic.label[language]) for language in LANGUAGES}, None
@@ -887,14 +899,14 @@ def _section_evaluation(report: Report) -> str:
             )
         )
     messages = int(result.get("messages") or 0)
-    accuracy = result.get("intent_accuracy")
+    accuracy = result.get("right_first")
     if isinstance(accuracy, int | float):
         parts.append(
             _both(
-                f"Оқытуға кірмеген {_int(messages)} сынақ сұрағының {_pct(accuracy)} бот "
-                "тақырыбын дұрыс тапты.",
-                f"Из {_int(messages)} контрольных вопросов, которых нет в обучении, бот верно "
-                f"определил тему у {_pct(accuracy)}.",
+                f"Оқытуға кірмеген {_int(messages)} сынақ хабарламасының {_pct(accuracy)} "
+                "бірінші жауабы дұрыс болды.",
+                f"Из {_int(messages)} контрольных сообщений, которых нет в обучении, первый "
+                f"ответ бота был верным у {_pct(accuracy)}.",
             )
         )
     per_intent: dict[str, dict[str, Any]] = result.get("per_intent") or {}
@@ -932,9 +944,9 @@ def _section_evaluation(report: Report) -> str:
                 (
                     "Сынақ сұрақтары",
                     "Контрольных вопросов",
-                    "осы тақырыпқа жататын сынақ сұрақтарының саны (tests/data/nlu_heldout.yml): "
+                    "осы тақырыпқа жататын сынақ сұрақтарының саны (evaluation/heldout/): "
                     "аз болса, F1 сенімсіздеу.",
-                    "сколько контрольных вопросов этой темы (tests/data/nlu_heldout.yml): чем их "
+                    "сколько контрольных вопросов этой темы (evaluation/heldout/): чем их "
                     "меньше, тем менее надёжен F1.",
                 ),
             ]

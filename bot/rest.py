@@ -14,27 +14,31 @@ from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
-from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.events import BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot import rasa_patches
+from bot.vocabulary import RESPONSE_ANSWERS
 
 # The Rasa server loads this channel: the place to make it do less work per message.
 rasa_patches.install()
 
 
 def turn_payload(tracker: DialogueStateTracker) -> dict[str, Any]:
-    """What the last turn understood and did, for the channel and analytics."""
+    """What the last turn understood and did, for the channel, analytics and evaluation."""
     intent = tracker.latest_message.intent if tracker.latest_message else {}
     turn_slots: dict[str, Any] = {}
+    uttered: list[str] = []
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered):
             break
         if isinstance(event, SlotSet) and event.key not in turn_slots:
             turn_slots[event.key] = event.value
+        if isinstance(event, BotUttered) and (name := (event.metadata or {}).get("utter_action")):
+            uttered.insert(0, str(name))
     handoff = turn_slots.get("handoff")
     if handoff:
         handoff = {
@@ -49,9 +53,21 @@ def turn_payload(tracker: DialogueStateTracker) -> dict[str, Any]:
             "confidence": round(float(intent.get("confidence") or 0.0), 4),
         },
         "service_codes": list(turn_slots.get("service_ids") or []),
+        "answer": turn_answer(turn_slots.get("answer"), uttered),
         "handoff": handoff or None,
         "language_choice": turn_slots.get("language_choice"),
     }
+
+
+def turn_answer(recorded: Any, uttered: list[str]) -> dict[str, Any] | None:
+    """What the citizen got: what an action recorded, else what the rule's response was."""
+    if isinstance(recorded, dict) and recorded.get("kind"):
+        return recorded
+    for name in reversed(uttered):
+        if name in RESPONSE_ANSWERS:
+            kind, key = RESPONSE_ANSWERS[name]
+            return {"kind": str(kind), "id": key, "fact": None, "options": []}
+    return None
 
 
 class RestWithPayload(RestInput):

@@ -65,7 +65,7 @@ def _features(texts: list[str], encode: Encode) -> np.ndarray[Any, Any]:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.preprocessing import normalize
 
-    from bot.register import normalise
+    from bot.phrase_index import normalise
 
     questions = sorted(q for _, _, q in iter_questions(Content.load()))
     reference = questions[:: max(1, len(questions) // REFERENCE_SIZE)]

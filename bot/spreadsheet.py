@@ -5,8 +5,10 @@ topic and message to one sheet (XLSX or CSV), a row per text with Kazakh and Rus
 side; `import` writes the sheet back into the content files, keeping each file's header
 comment. A sheet with a mistake changes nothing: the error names the row.
 
-Columns: file (content/topics/… or content/messages/…), name (the topic's intent or the
-message's name), part (label, question, answer, button), kk, ru, payload (buttons only).
+Columns: file (content/topics/…, content/topics/services/…, content/topics/situations/… or
+content/messages/…), name (the topic's intent or the message's name), part (label, question,
+answer, button), kk, ru, payload (buttons only). The services an FAQ topic covers are kept
+as its file lists them.
 Questions of one topic are paired row by row; a language with fewer questions leaves its
 cell empty.
 """
@@ -21,6 +23,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import zip_longest
 from pathlib import Path
+
+import yaml
 
 from bot.content import (
     CONTENT,
@@ -92,8 +96,12 @@ def _entries(table: list[list[str]]) -> dict[str, list[_Entry]]:
             continue
         if not (file.startswith("content/topics/") or file.startswith("content/messages/")):
             raise SheetError(f"row {number}: file must be content/topics/… or content/messages/…")
-        if not file.endswith(".yml") or "/" in file.split("/", 2)[2]:
-            raise SheetError(f"row {number}: file must be a .yml file directly in its folder")
+        depth = file.split("/", 2)[2].count("/")
+        if not file.endswith(".yml") or depth > (1 if file.startswith("content/topics/") else 0):
+            raise SheetError(
+                f"row {number}: file must be a .yml file in content/messages/, content/topics/ "
+                "or a folder of it (services/, situations/)"
+            )
         if part not in PARTS:
             raise SheetError(f"row {number}: part must be one of {', '.join(PARTS)}")
         if not name:
@@ -138,7 +146,9 @@ def write(table: list[list[str]], root: Path = CONTENT) -> list[Path]:
                     raise SheetError(f"{file}: a topic file holds one topic, the sheet has several")
                 entry = entries[0]
                 answer = entry.reply(f"utter_{entry.name}")
-                topic = Topic(entry.name, file, entry.questions, entry.label, answer)
+                # The services a topic covers are not in the sheet: they stay as the file has them.
+                covered = _covered(base / file)
+                topic = Topic(entry.name, file, entry.questions, entry.label, answer, covered)
                 target.write_text(dump_topic(topic, header), encoding="utf-8")
             else:
                 replies = []
@@ -156,6 +166,14 @@ def write(table: list[list[str]], root: Path = CONTENT) -> list[Path]:
             shutil.copyfile(staged / relative, root / relative)
             written.append(root / relative)
     return written
+
+
+def _covered(path: Path) -> tuple[str, ...]:
+    """The `services:` a topic file lists (none for a new file)."""
+    if not path.exists():
+        return ()
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return tuple(str(service) for service in data.get("services") or ())
 
 
 def save(table: list[list[str]], path: Path) -> None:

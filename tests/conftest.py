@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from bot.register import Lang, Register, Service
 from bot.stack import free_port, redis_server_binary
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,3 +49,15 @@ def redis_url() -> Iterator[str]:
         yield url
         server.terminate()
         server.wait(10)
+
+
+def service(service_id: str) -> Service:
+    """A service as the register states it, so tests follow the editors' wording."""
+    found = next((s for s in Register.load().services if s.id == service_id), None)
+    assert found, f"{service_id} is not in the register"
+    return found
+
+
+def card_title(service_id: str, language: Lang) -> str:
+    """How a service card names its service: «name»."""
+    return f"«{service(service_id).name[language]}»"

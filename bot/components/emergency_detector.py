@@ -21,7 +21,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.utils.io import dump_obj_as_json_to_file, read_json_file
 
-from bot.language import to_cyrillic
+from bot.language import fold
 
 EMERGENCY_INTENT = "emergency"
 LOOKUP_TABLE = "emergency_terms"
@@ -91,8 +91,9 @@ class EmergencyDetector(GraphComponent):
 
 
 def _fold(text: str) -> str:
-    """Lower-case and fold Latin spellings to Cyrillic, as the terms are compared."""
-    return to_cyrillic(text.lower().replace("ё", "е"))
+    """One spelling for every script and keyboard (bot.language.fold), as terms are compared:
+    "өзіме қол салғым", "ozime kol salgym" and "озиме кол салгым" meet."""
+    return fold(text)
 
 
 def _pattern(terms: list[str]) -> re.Pattern[str] | None:

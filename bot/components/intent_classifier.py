@@ -1,15 +1,18 @@
-"""Rasa graph component: intents by logistic regression over every sentence feature.
+"""Rasa graph component: intents by a linear model over every sentence feature.
 
 Measured on Kömekshi's data (docs/nlu.md), a linear model over the character and word counts
 (weighted TF-IDF style: sublinear counts times inverse document frequency) and the e5
-sentence vector beats DIET, in accuracy and in out-of-scope recall, and its probabilities
-are calibrated enough for the fallback thresholds to mean something; it also trains in
-seconds. Each FAQ topic (`faq/hkko`) is a class of its own, so the FAQ is not one broad
-class that draws in whatever looks like a question; the intent reported is the retrieval
-intent (`faq`), and the topic is reported as Rasa's ResponseSelector reports it
-(`response_selector`), so that `utter_faq` answers with the topic's response. The topics are
-this model's own classes: a second model (Rasa's ResponseSelector, a TensorFlow network) chose
-the right topic no more often on the held-out set and cost about a tenth of every parse
+sentence vector beats DIET, in accuracy and in out-of-scope recall. It is a linear SVM whose
+scores a fitted temperature turns into probabilities (bot/components/linear_model.py), so
+that the fallback thresholds mean something; it trains in minutes on 30,000 examples where a
+logistic regression took over half an hour. Each FAQ topic (`faq/hkko`), each register
+service (`ask_service/<id>`) and each life situation (`ask_life_situation/<id>`) is a class
+of its own, so no broad class draws in whatever looks like a question; the intent reported
+is the retrieval intent (`faq`, `ask_service`), as likely as all its classes together, and
+its classes are ranked as Rasa's ResponseSelector reports them (`response_selector`), which
+the actions read. The classes are
+this model's own: a second model (Rasa's ResponseSelector, a TensorFlow network) chose the
+right FAQ topic no more often on the held-out set and cost about a tenth of every parse
 (docs/nlu.md).
 
 A message none of whose words the model has ever seen ("ывапролдж фывапр") still gets
@@ -29,7 +32,6 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.constants import (
-    RESPONSE_SELECTOR_DEFAULT_INTENT,
     RESPONSE_SELECTOR_PREDICTION_KEY,
     RESPONSE_SELECTOR_PROPERTY_NAME,
     RESPONSE_SELECTOR_RANKING_KEY,
@@ -50,7 +52,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.shared.nlu.training_data.util import intent_response_key_to_template_key
 from scipy.sparse import csr_matrix, hstack, vstack
 from sklearn.feature_extraction.text import TfidfTransformer
-from sklearn.linear_model import LogisticRegression
+
+from bot.components.linear_model import CalibratedLinearSVC
 
 MODEL_FILE = "classifier.pkl"
 
@@ -63,7 +66,7 @@ warnings.filterwarnings(
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class LinearIntentClassifier(IntentClassifier, GraphComponent):
-    """Logistic regression on TF-IDF-weighted sparse and weighted dense sentence features."""
+    """A calibrated linear SVM on TF-IDF-weighted sparse and weighted dense features."""
 
     @classmethod
     def required_components(cls) -> list[type]:
@@ -72,11 +75,12 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
     @staticmethod
     def get_default_config() -> dict[str, Any]:
         return {
-            # Inverse regularisation strength of the logistic regression.
-            "C": 10.0,
+            # Inverse regularisation strength of the linear SVM, and the temperature of the
+            # softmax that turns its scores into probabilities (bot/components/linear_model.py).
+            "C": 0.5,
+            "temperature": 8.0,
             # How much the dense (e5) vector weighs against the L2-normalised sparse part.
             "dense_weight": 2.0,
-            "max_iter": 3000,
             "ranking_length": 10,
             # Confidences of a message with no known word are multiplied by this.
             "unknown_words_factor": 0.5,
@@ -88,7 +92,7 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         tfidf: TfidfTransformer | None = None,
-        classifier: LogisticRegression | None = None,
+        classifier: CalibratedLinearSVC | None = None,
         known: frozenset[str] = frozenset(),
     ) -> None:
         self.config = {**self.get_default_config(), **config}
@@ -142,11 +146,8 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
         ]
         labels = [m.get(INTENT_RESPONSE_KEY) or m.get(INTENT) for m in examples]
         self.tfidf = TfidfTransformer(sublinear_tf=True).fit(self._features(examples)[0])
-        self.classifier = LogisticRegression(
-            C=float(self.config["C"]),
-            max_iter=int(self.config["max_iter"]),
-            class_weight="balanced",
-            random_state=42,
+        self.classifier = CalibratedLinearSVC(
+            C=float(self.config["C"]), temperature=float(self.config["temperature"])
         ).fit(self._matrix(examples), labels)
         self.known = frozenset(word for m in examples for word in _words(m))
         with self._storage.write_to(self._resource) as directory:
@@ -162,53 +163,54 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             return messages
         labels = [str(label) for label in self.classifier.classes_]
         table = self.classifier.predict_proba(self._matrix(featurized))
+        length = int(self.config["ranking_length"])
         for message, probabilities in zip(featurized, table, strict=True):
             words = _words(message)
             if words and self.known.isdisjoint(words):
                 probabilities = probabilities * float(self.config["unknown_words_factor"])
             merged: dict[str, float] = {}
             for label, probability in zip(labels, probabilities, strict=True):
-                # A topic of a retrieval intent (faq/hkko) speaks for that intent (faq).
+                # The classes of a retrieval intent (faq/hkko, ask_service/<id>) speak for
+                # that intent together: it is as likely as all its classes are.
                 intent = label.split("/")[0]
-                merged[intent] = max(merged.get(intent, 0.0), float(probability))
+                merged[intent] = merged.get(intent, 0.0) + float(probability)
             best = sorted(merged.items(), key=lambda item: -item[1])
-            ranking = [
-                {"name": name, "confidence": p}
-                for name, p in best[: int(self.config["ranking_length"])]
-            ]
+            ranking = [{"name": name, "confidence": p} for name, p in best[:length]]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
-            selection = topic_selection(labels, probabilities, int(self.config["ranking_length"]))
+            selection = retrieval_selection(labels, probabilities, length)
             if selection:
                 message.set(RESPONSE_SELECTOR_PROPERTY_NAME, selection, add_to_output=True)
         return messages
 
 
-def topic_selection(
+def retrieval_selection(
     labels: list[str], probabilities: Any, ranking_length: int = 10
 ) -> dict[str, Any] | None:
-    """The FAQ topic of a message, in the shape of Rasa's ResponseSelector output.
+    """The classes of each retrieval intent, in the shape of Rasa's ResponseSelector output.
 
-    A topic's confidence is its share of the retrieval intent's probability (the topics' own
-    probabilities, summed to 1), as the ResponseSelector's were; `utter_action` names the
-    topic's response (`utter_faq/hkko`), which `utter_faq` sends. Only the topics of the
-    first retrieval intent are ranked: Kömekshi has one, `faq`. None without topics.
+    For each retrieval intent (`faq`, `ask_service`, `ask_life_situation`) its classes are
+    ranked by their share of the intent's probability (summed to 1), as the ResponseSelector's
+    were; `utter_action` names the class's response (`utter_faq/hkko`), which `utter_faq`
+    would send. None without retrieval intents.
     """
-    topics = [(label, float(p)) for label, p in zip(labels, probabilities, strict=True)]
-    topics = [(label, p) for label, p in topics if "/" in label]
-    if not topics:
+    classes = [(label, float(p)) for label, p in zip(labels, probabilities, strict=True)]
+    by_intent: dict[str, list[tuple[str, float]]] = {}
+    for label, probability in classes:
+        if "/" in label:
+            by_intent.setdefault(label.split("/")[0], []).append((label, probability))
+    if not by_intent:
         return None
-    retrieval = topics[0][0].split("/")[0]
-    topics = sorted((t for t in topics if t[0].startswith(retrieval + "/")), key=lambda t: -t[1])
-    total = sum(p for _, p in topics) or 1.0
-    ranking = [
-        {INTENT_RESPONSE_KEY: label, PREDICTED_CONFIDENCE_KEY: p / total}
-        for label, p in topics[:ranking_length]
-    ]
-    best = ranking[0]
-    return {
-        RESPONSE_SELECTOR_RETRIEVAL_INTENTS: [retrieval],
-        RESPONSE_SELECTOR_DEFAULT_INTENT: {
+    selection: dict[str, Any] = {RESPONSE_SELECTOR_RETRIEVAL_INTENTS: sorted(by_intent)}
+    for intent, members in by_intent.items():
+        members.sort(key=lambda item: -item[1])
+        total = sum(p for _, p in members) or 1.0
+        ranking = [
+            {INTENT_RESPONSE_KEY: label, PREDICTED_CONFIDENCE_KEY: p / total}
+            for label, p in members[:ranking_length]
+        ]
+        best = ranking[0]
+        selection[intent] = {
             RESPONSE_SELECTOR_PREDICTION_KEY: {
                 PREDICTED_CONFIDENCE_KEY: best[PREDICTED_CONFIDENCE_KEY],
                 INTENT_RESPONSE_KEY: best[INTENT_RESPONSE_KEY],
@@ -217,8 +219,8 @@ def topic_selection(
                 ),
             },
             RESPONSE_SELECTOR_RANKING_KEY: ranking,
-        },
-    }
+        }
+    return selection
 
 
 def _words(message: Message) -> set[str]:

@@ -12,10 +12,12 @@ downloaded.
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -26,10 +28,14 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.embedding import DEFAULT_PATH, Embedder, fingerprint
+from bot.focus import focus
 from bot.language import as_cyrillic
 
-# Messages encoded together while training.
+# Messages encoded together while training, and how often training reports its progress.
 BATCH = 64
+PROGRESS = 2000
+
+log = logging.getLogger(__name__)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -38,7 +44,13 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {**DenseFeaturizer.get_default_config(), "model_path": None, "cache_size": 20_000}
+        return {
+            **DenseFeaturizer.get_default_config(),
+            "model_path": None,
+            "cache_size": 20_000,
+            # How much a long message's question (bot/focus.py) weighs in its vector.
+            "focus_weight": 0.5,
+        }
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
@@ -71,11 +83,23 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     ) -> SentenceEmbeddingFeaturizer:
         return cls(config, execution_context.node_name)
 
+    def _vectors(self, texts: list[str]) -> np.ndarray[Any, Any]:
+        """e5 vectors; a long message's is mostly its question's (bot/focus.py)."""
+        vectors = self.embedder.encode([as_cyrillic(text) for text in texts])
+        weight = float(self._config["focus_weight"])
+        for row, text in enumerate(texts):
+            asked = focus(text) if weight else None
+            if asked:
+                mixed = weight * self.embedder.encode([as_cyrillic(asked)])[0]
+                mixed += (1 - weight) * vectors[row]
+                vectors[row] = mixed / max(float(np.linalg.norm(mixed)), 1e-9)
+        return vectors
+
     def _featurize(self, messages: list[Message]) -> None:
         texts = [m for m in messages if isinstance(m.get(TEXT), str) and m.get(TEXT).strip()]
         for start in range(0, len(texts), BATCH):
             batch = texts[start : start + BATCH]
-            vectors = self.embedder.encode([as_cyrillic(m.get(TEXT)) for m in batch])
+            vectors = self._vectors([m.get(TEXT) for m in batch])
             for message, vector in zip(batch, vectors, strict=True):
                 # A sentence vector only: the classifiers take the token-level features from
                 # the sparse featurizers.
@@ -87,7 +111,11 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
                 )
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        self._featurize(training_data.training_examples)
+        examples = training_data.training_examples
+        for start in range(0, len(examples), PROGRESS):
+            self._featurize(examples[start : start + PROGRESS])
+            done = min(start + PROGRESS, len(examples))
+            log.info("sentence vectors of %d of %d training examples", done, len(examples))
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:

@@ -1,11 +1,11 @@
-"""The action server keeps idle connections longer than Rasa's client does (actions/)."""
+"""The action server's start-up: idle connections outlast Rasa's, the register loads first."""
 
 from __future__ import annotations
 
 import pytest
 from sanic import Sanic
 
-from actions import KEEP_ALIVE_SECONDS, keep_connections_longer_than_rasa
+from actions import KEEP_ALIVE_SECONDS, prepare_action_server
 
 
 @pytest.fixture
@@ -16,17 +16,24 @@ def app() -> Sanic:
 
 def test_the_action_server_outlasts_rasas_idle_connections(app: Sanic) -> None:
     assert app.config.KEEP_ALIVE_TIMEOUT < 15  # aiohttp's idle keep-alive, Rasa's client
-    keep_connections_longer_than_rasa(app.name)
+    prepare_action_server(app.name)
     assert app.config.KEEP_ALIVE_TIMEOUT == KEEP_ALIVE_SECONDS > 15
 
 
 def test_an_explicit_setting_wins(app: Sanic, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SANIC_KEEP_ALIVE_TIMEOUT", "30")
     before = app.config.KEEP_ALIVE_TIMEOUT
-    keep_connections_longer_than_rasa(app.name)
+    prepare_action_server(app.name)
     after = app.config.KEEP_ALIVE_TIMEOUT
     assert after == before
 
 
+def test_the_register_is_loaded_before_the_server_answers(app: Sanic) -> None:
+    prepare_action_server(app.name)
+    handlers = [route.handler.keywords["listener"] for route in app.signal_router.routes
+                if route.name == "server.init.before"]  # fmt: skip
+    assert [handler.__name__ for handler in handlers] == ["load_knowledge"]
+
+
 def test_outside_the_action_server_nothing_happens() -> None:
-    keep_connections_longer_than_rasa("no_such_app")
+    prepare_action_server("no_such_app")

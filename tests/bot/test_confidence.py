@@ -14,7 +14,7 @@ PARSE = {
         {"name": "thanks", "confidence": 0.05},
     ],
     "response_selector": {
-        "default": {
+        "faq": {
             "ranking": [
                 {"intent_response_key": "faq/hkko", "confidence": 0.9},
                 {"intent_response_key": "faq/call_center", "confidence": 0.1},

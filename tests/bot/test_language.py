@@ -55,5 +55,5 @@ def test_script_is_reported() -> None:
 def test_latin_kazakh_folds_to_cyrillic() -> None:
     assert to_cyrillic("qalai") == "қалай"
     assert to_cyrillic("kakoi") == "какой"
-    assert to_cyrillic("Şäkır") == "шәкыр"
+    assert to_cyrillic("Şäkır") == "шәкір"  # 2021: ı is і
     assert to_cyrillic("zhol") == "жол"

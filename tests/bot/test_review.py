@@ -88,13 +88,17 @@ def test_assigned_groups_become_examples_and_an_unknown_topic_is_named(tmp_path:
     review.mkdir(parents=True)
     (review / "2026-11-23.yml").write_text(
         "groups:\n"
-        "  - topic: ask_service\n    questions:\n      ru:\n        - как поменять права\n"
+        "  - topic: ask_service/driving_licence_exchange\n    questions:\n      ru:\n"
+        "        - как поменять права\n"
         "      kk:\n        - жүргізуші куәлігін ауыстыру\n"
         "  - topic:\n    questions:\n      ru:\n        - пропущенная группа\n",
         encoding="utf-8",
     )
     assert assigned_examples(content, review) == {
-        "ask_service": ["жүргізуші куәлігін ауыстыру", "как поменять права"]
+        "ask_service/driving_licence_exchange": [
+            "жүргізуші куәлігін ауыстыру",
+            "как поменять права",
+        ]
     }
     (review / "2026-11-24.yml").write_text(
         "groups:\n  - topic: faq/nothing\n    questions:\n      ru:\n        - вопрос\n",

@@ -22,7 +22,7 @@ def content(tmp_path: Path) -> Path:
 
 def _texts(root: Path) -> tuple[object, object]:
     loaded = Content.load(root)
-    topics = {t.intent: (t.questions, t.label, t.answer) for t in loaded.topics}
+    topics = {t.intent: (t.questions, t.label, t.answer, t.services) for t in loaded.topics}
     return topics, loaded.messages
 
 

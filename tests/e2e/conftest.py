@@ -180,3 +180,9 @@ class OperatorsChat:
 def operators(stack: Stack) -> Iterator[OperatorsChat]:
     with EmulatorClient(stack.config.bot_api_url, DEV_TOKEN) as client:
         yield OperatorsChat(client)
+
+
+def ask(telegram: EmulatorClient, citizen: User, text: str, count: int = 1) -> list[BotMessage]:
+    """A citizen writes, and the bot's next `count` messages to them."""
+    telegram.send_message(citizen.id, citizen, text)
+    return telegram.wait_bot_messages(citizen.id, count=count, timeout=WAIT)
