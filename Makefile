@@ -84,7 +84,7 @@ $(BUILT): $(INSTALLED) domain.yml quality.yml $(CONTENT) bot/content.py bot/regi
 # Only when the content, the dialogue or the pipeline changed. The model is trained beside
 # the working one and replaces it only once training succeeded.
 $(MODEL): $(INSTALLED) $(EMBEDDING) $(TRAINING_INPUTS)
-	@echo "Training the model (about 10 minutes on 2 cores; progress below) …"
+	@echo "Training the model (about 15 minutes from nothing on 2 cores, a few after an edit; progress below) …"
 	rm -rf models/.training
 	EMBEDDING_THREADS=$(TRAIN_THREADS) $(PY) -m bot.train --data nlu_data $(BUILD)/nlu \
 	  --domain $(BUILT) --config config.yml --out models/.training --fixed-model-name komekshi

@@ -71,7 +71,7 @@ MODEL = ROOT / "models" / "komekshi.tar.gz"
 
 # Answers that hand the conversation to a person, or may (an offer the next message
 # accepts): left out of the bridge runs, where a handed-off chat no longer reaches Rasa.
-HANDOFF_INTENTS = frozenset({"handoff", "complaint", "out_of_scope", "language"})
+HANDOFF_KINDS = frozenset({"handoff", "complaint", "out_of_scope", "language"})
 # Intents answered from the register by the action server.
 REGISTER_INTENTS = frozenset({"ask_service", "ask_life_situation", *FACT_INTENTS, "ask_variant"})
 # A turn with no reply within this long counts as an error.
@@ -107,12 +107,11 @@ ENDINGS = {
 class Question:
     text: str
     language: str
-    intent: str
+    kind: str  # the kind of answer it must get: service, faq, handoff, …
 
 
 def questions() -> list[Question]:
-    """The held-out messages (evaluation/heldout/), in both languages; `intent` is the kind of
-    answer each must get (service, faq, handoff, …)."""
+    """The held-out messages (evaluation/heldout/), in both languages."""
     return [Question(m.text, m.language, m.expect[0].split(":")[0]) for m in load_messages()]
 
 
@@ -740,7 +739,7 @@ def benchmark(args: argparse.Namespace) -> dict[str, Any]:
     training = measure_training() if args.train else recorded_training()
     everything = questions()
     rest_messages = Messages(everything, seed=1)
-    bridge_messages = Messages([q for q in everything if q.intent not in HANDOFF_INTENTS], seed=2)
+    bridge_messages = Messages([q for q in everything if q.kind not in HANDOFF_KINDS], seed=2)
     # Texts either path sends are never sent again by the other.
     bridge_messages.used = rest_messages.used
     warmup = [f"{q.text} ..." for q in everything[:16]]  # never among the measured ones

@@ -103,11 +103,12 @@ def conflicts(content: Content, similarity: float) -> Iterable[Finding]:
     if not questions:
         return
     vectors = Embedder().encode([str(q) for _, q in questions])
-    scores = vectors @ vectors.T
-    for i, (topic, question) in enumerate(questions):
-        for j in range(i + 1, len(questions)):
-            other, twin = questions[j]
-            if other.intent != topic.intent and scores[i, j] >= similarity:
+    for start in range(0, len(questions), 1000):  # blocks keep the score matrix small
+        scores = vectors[start : start + 1000] @ vectors.T
+        for row, j in zip(*(scores >= similarity).nonzero(), strict=True):
+            i = start + int(row)
+            (topic, question), (other, twin) = questions[i], questions[int(j)]
+            if j > i and other.intent != topic.intent:
                 yield Finding(
                     where(question, topic.file),
                     "warning",

@@ -41,6 +41,9 @@ from bot.settings import quality
 REPORTS = ROOT / "reports"
 # Conversations sent at once: enough to keep both Rasa workers and the actions busy.
 CONCURRENCY = 8
+# A service is reached in a language when at least this many of its four held-out questions
+# lead to its card, first or by a button offered.
+REACHED = 3
 
 
 async def _turn(
@@ -104,6 +107,11 @@ def _topic(label: str) -> str:
     return f"{prefix[kind]}/{key}" if kind in prefix else (key or kind)
 
 
+def _pairs(single: list[Scored]) -> set[tuple[str, str]]:
+    return {(s.expected.expect[0], s.expected.language) for s in single
+            if s.expected.expect[0].startswith("service:")}  # fmt: skip
+
+
 def per_answer(single: list[Scored]) -> dict[str, dict[str, float]]:
     """F1 of each answer a citizen can get, first answer against the label's first answer."""
     wanted = Counter(_topic(s.expected.expect[0]) for s in single)
@@ -116,6 +124,18 @@ def per_answer(single: list[Scored]) -> dict[str, dict[str, float]]:
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
         scores[topic] = {"f1": round(f1, 3), "support": support}
     return scores
+
+
+def services_short(single: list[Scored]) -> dict[str, int]:
+    """Each service and language whose held-out questions reach the service's card (first,
+    or by a button offered) fewer than REACHED times of four: `service (language)` → how many."""
+    reached: dict[str, list[bool]] = {}
+    for scored in single:
+        label = scored.expected.expect[0]
+        if label.startswith("service:"):
+            key = f"{label.removeprefix('service:')} ({scored.expected.language})"
+            reached.setdefault(key, []).append(scored.right_offered)
+    return {key: sum(hits) for key, hits in sorted(reached.items()) if sum(hits) < REACHED}
 
 
 def metrics(single: list[Scored], multi: list[list[Scored]]) -> dict[str, Any]:
@@ -150,6 +170,7 @@ def metrics(single: list[Scored], multi: list[list[Scored]]) -> dict[str, Any]:
         "follow_ups": sum(s.follow_up for s in turns),
         "follow_ups_right": _share(s.right_fact for s in turns if s.follow_up),
         "per_intent": per_answer(single),
+        "services_short": services_short(single),
         "service_confusions": [
             {"expected": expected, "got": got, "count": count}
             for (expected, got), count in confusion
@@ -169,6 +190,7 @@ def metrics(single: list[Scored], multi: list[list[Scored]]) -> dict[str, Any]:
         "emergency_precision": result["emergency_precision"],
         "conversations_right": result["conversations_right"],
         "follow_ups_right": result["follow_ups_right"],
+        "services_reached": 1 - len(result["services_short"]) / max(1, len(_pairs(single))),
     }
     settings = quality()["evaluation"]
     result["gates"] = {
@@ -216,6 +238,14 @@ def markdown(result: dict[str, Any]) -> str:
         f"Conversations right from start to end: {result['conversations_right']:.1%}; turns "
         f"right: {result['turns_right']:.1%}; one-fact follow-ups ({result['follow_ups']}) "
         f"answered with the asked fact about the right subject: {result['follow_ups_right']:.1%}.",
+        "",
+        f"Services that fewer than {REACHED} of their four held-out questions in a language "
+        "reach: "
+        + (
+            ", ".join(f"{name}: {hits} of 4" for name, hits in result["services_short"].items())
+            or "none"
+        )
+        + ".",
         "",
         "Services most often confused (expected → got):",
         "",

@@ -200,9 +200,17 @@ NEAR_COPY_CHARS = 0.85
 NEAR_COPY_MEANING = 0.97
 # Pairs closer than this in characters are compared by meaning too.
 CANDIDATE_CHARS = 0.5
+# A short message inside a longer question that adds to it («какие документы нужны» in
+# «какие документы нужны на ИП») is not the same message: a copy by characters has as many
+# words, give or take this many.
+WORDS_MORE_OR_LESS = 1
 # Messages this short ("спасибо", "salem", "оператор") are what citizens write in both sets:
 # they cannot be written apart, and are not checked.
 SHORTEST_CHECKED = 3
+
+
+def _same_length(one: str, other: str) -> bool:
+    return abs(len(one.split()) - len(other.split())) <= WORDS_MORE_OR_LESS
 
 
 def near_copies(
@@ -233,8 +241,9 @@ def near_copies(
         if start == end:
             continue
         columns, values = similarity.indices[start:end], similarity.data[start:end]
-        best = int(np.argmax(values))
-        if values[best] >= NEAR_COPY_CHARS:
+        alike = np.array([_same_length(checked[row], learnt[c]) for c in columns])
+        best = int(np.argmax(np.where(alike, values, 0.0)))
+        if alike[best] and values[best] >= NEAR_COPY_CHARS:
             found.append((checked[row], learnt[columns[best]], round(float(values[best]), 3)))
         elif encode is not None:
             pairs += [(row, int(c), float(v)) for c, v in zip(columns, values, strict=True)

@@ -82,8 +82,10 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
             # How much the dense (e5) vector weighs against the L2-normalised sparse part.
             "dense_weight": 2.0,
             "ranking_length": 10,
-            # Confidences of a message with no known word are multiplied by this.
-            "unknown_words_factor": 0.5,
+            # Confidences of a message with no known word are multiplied by this. With a class
+            # per service, the service intent alone holds most of any message's probability:
+            # halved, gibberish still passed the fallback threshold.
+            "unknown_words_factor": 0.1,
         }
 
     def __init__(

@@ -5,7 +5,8 @@ across paraphrases ("бала туды" and "у нас родился ребён
 featurizer gives the intent classifier the e5 vector of each message (with e5's `query: `
 prefix, see bot/embedding.py; a message in Latin letters is folded to Cyrillic first, which
 e5 understands far better) as a dense sentence feature. Vectors are cached per text, so a
-message seen in training or asked again costs nothing. The model is read from `model_path`,
+message asked again costs nothing, and a training encodes only the texts no earlier training
+encoded. The model is read from `model_path`,
 else EMBEDDING_MODEL, else models/multilingual-e5-small: built at install time, never
 downloaded.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.components.vector_store import VectorStore, encode_with_store, store_path
 from bot.embedding import DEFAULT_PATH, Embedder, fingerprint
 from bot.focus import focus
 from bot.language import as_cyrillic
@@ -36,6 +39,8 @@ BATCH = 64
 PROGRESS = 2000
 
 log = logging.getLogger(__name__)
+
+Encode = Callable[[list[str]], np.ndarray[Any, Any]]
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
@@ -83,23 +88,24 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     ) -> SentenceEmbeddingFeaturizer:
         return cls(config, execution_context.node_name)
 
-    def _vectors(self, texts: list[str]) -> np.ndarray[Any, Any]:
+    def _vectors(self, texts: list[str], encode: Encode | None = None) -> np.ndarray[Any, Any]:
         """e5 vectors; a long message's is mostly its question's (bot/focus.py)."""
-        vectors = self.embedder.encode([as_cyrillic(text) for text in texts])
+        encode = encode or self.embedder.encode
+        vectors = encode([as_cyrillic(text) for text in texts])
         weight = float(self._config["focus_weight"])
         for row, text in enumerate(texts):
             asked = focus(text) if weight else None
             if asked:
-                mixed = weight * self.embedder.encode([as_cyrillic(asked)])[0]
+                mixed = weight * encode([as_cyrillic(asked)])[0]
                 mixed += (1 - weight) * vectors[row]
                 vectors[row] = mixed / max(float(np.linalg.norm(mixed)), 1e-9)
         return vectors
 
-    def _featurize(self, messages: list[Message]) -> None:
+    def _featurize(self, messages: list[Message], encode: Encode | None = None) -> None:
         texts = [m for m in messages if isinstance(m.get(TEXT), str) and m.get(TEXT).strip()]
         for start in range(0, len(texts), BATCH):
             batch = texts[start : start + BATCH]
-            vectors = self._vectors([m.get(TEXT) for m in batch])
+            vectors = self._vectors([m.get(TEXT) for m in batch], encode)
             for message, vector in zip(batch, vectors, strict=True):
                 # A sentence vector only: the classifiers take the token-level features from
                 # the sparse featurizers.
@@ -110,12 +116,30 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
                     message=message,
                 )
 
+    def _strings(self, texts: list[str]) -> list[str]:
+        """Every string `_vectors` encodes for these texts."""
+        weight = float(self._config["focus_weight"])
+        asked = [focus(text) for text in texts] if weight else []
+        return [as_cyrillic(t) for t in texts] + [as_cyrillic(a) for a in asked if a]
+
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        examples = training_data.training_examples
-        for start in range(0, len(examples), PROGRESS):
-            self._featurize(examples[start : start + PROGRESS])
-            done = min(start + PROGRESS, len(examples))
-            log.info("sentence vectors of %d of %d training examples", done, len(examples))
+        """Vectors of texts a previous training encoded come from the store on disk
+        (bot/components/vector_store.py); the others are encoded, with progress shown."""
+        examples = [m for m in training_data.training_examples
+                    if isinstance(m.get(TEXT), str) and m.get(TEXT).strip()]  # fmt: skip
+        store = VectorStore(store_path(self.embedder.path))
+        try:
+            known = encode_with_store(
+                self._strings([m.get(TEXT) for m in examples]),
+                self.embedder.encode,
+                store,
+                lambda done, total: log.info("sentence vectors: %d of %d new texts", done, total),
+                PROGRESS,
+            )
+        finally:
+            store.close()
+        log.info("sentence vectors of %d training examples ready", len(examples))
+        self._featurize(examples, lambda strings: np.stack([known[s] for s in strings]))
         return training_data
 
     def process(self, messages: list[Message]) -> list[Message]:

@@ -111,6 +111,10 @@ def test_a_review_group_assigned_to_no_topic_is_an_error(tmp_path: Path) -> None
 
 def test_near_copies_across_topics_are_flagged_as_conflicts(tmp_path: Path) -> None:
     content, register = _copy(tmp_path)
+    # The topics of services and situations are left out: thousands of questions to encode
+    # that this check does not need.
+    shutil.rmtree(content / "topics" / "services")
+    shutil.rmtree(content / "topics" / "situations")
     path = content / "topics" / "thanks.yml"
     path.write_text(
         path.read_text("utf-8").replace("  kk:\n", "  kk:\n    - сау болыңыз рахмет сізге\n", 1),

@@ -28,6 +28,18 @@ from bot.fact_questions import asked_fact
         ("кому положено пособие", "who"),
         ("маған тиесілі ме", "who"),
         ("сколько платят декретные", "amount"),
+        ("а сколько его оформляют?", "processing_time"),
+        ("рассматривают сколько обычно", "processing_time"),
+        ("skoka zhdat vyplatu", "processing_time"),
+        ("когда дадут ответ", "processing_time"),
+        ("қашан шығады", "processing_time"),
+        ("где получить эту справку", "where"),
+        ("qaidan alamyn anyqtamany", "where"),
+        ("кайда жазылу керек", "where"),
+        ("кто имеет право на отсрочку", "who"),
+        ("со скольки лет можно", "who"),
+        ("неше жастан бастап береді", "who"),
+        ("декларацияны кім тапсырады", "who"),
     ],
 )
 def test_the_fact_a_question_asks(question: str, fact: str) -> None:

@@ -158,7 +158,7 @@ def test_two_citizens_and_two_operators_at_once(
     _press(telegram, sergei, rating_b, "4 ⭐")
     operators.card_of(case_b, "✅ Закрыто: перенаправлено в другой орган. Оценка гражданина: 4")
     [answer] = ask(telegram, aigerim, "рахмет")
-    assert "Көмектескеніме қуаныштымын" in answer.text
+    assert "Көмектесе алғаныма қуаныштымын" in answer.text
 
     metrics = httpx.get(f"http://127.0.0.1:{stack.config.metrics_port}/metrics").text
     assert 'komekshi_handoff_cases_opened_total{reason="citizen_request"}' in metrics
@@ -259,13 +259,13 @@ def test_bridge_and_redis_restart_mid_conversation(
 
     tracker = f"{stack.config.rasa_url}/conversations/tg-{nurlan.id}/tracker"
     token = {"token": stack.rasa_token}
-    service = httpx.get(tracker, params=token).json()["slots"]["current_service"]
-    assert service
+    subject = httpx.get(tracker, params=token).json()["slots"]["subject"]
+    assert subject == "service:id_card_replacement"
 
     stack.restart_process("redis")
     # The conversation is still paused in Rasa's tracker, read back from Redis.
     assert httpx.post(rasa, json={"sender": f"tg-{nurlan.id}", "message": "сәлем"}).json() == []
-    assert httpx.get(tracker, params=token).json()["slots"]["current_service"] == service
+    assert httpx.get(tracker, params=token).json()["slots"]["subject"] == subject
     telegram.send_message(nurlan.id, nurlan, "соттылығы жоқ екені туралы")
     operators.wait(lambda m: m.text == f"💬 #{case} Нұрлан: соттылығы жоқ екені туралы")
     _close(telegram, operators, OPERATOR, case, card)
@@ -275,7 +275,7 @@ def test_bridge_and_redis_restart_mid_conversation(
     telegram.wait_bot_messages(nurlan.id, timeout=WAIT)
     # Back with the bot: Rasa takes turns again (its tracker and lock in the restarted Redis).
     [answer] = ask(telegram, nurlan, "рахмет")
-    assert "Көмектескеніме қуаныштымын" in answer.text
+    assert "Көмектесе алғаныма қуаныштымын" in answer.text
 
 
 def test_two_misses_in_a_row_call_an_operator(
@@ -302,7 +302,7 @@ def test_a_complaint_is_offered_an_operator_first(
 ) -> None:
     erlan = _citizen("Ерлан")
     [offer] = ask(telegram, erlan, "бұл не деген масқара, бір айдан бері жауап жоқ")
-    assert offer.text.startswith("Қолайсыздық үшін кешірім сұраймын.")
+    assert offer.text.startswith("Туындаған қолайсыздық үшін кешірім сұраймын.")
     assert [b.text for b in offer.buttons] == ["Иә, операторға жіберіңіз", "Жоқ, рахмет"]
     operators.absent(lambda m: "Гражданин: Ерлан\n" in m.text, 0.5)
     _hand_off(telegram, erlan, "иә")

@@ -78,6 +78,6 @@ def test_a_rasa_outage_spares_the_handoff_and_keeps_messages_until_rasa_is_back(
     # Once Rasa is back, both are answered, in order, without the citizen writing again.
     answer, thanks = telegram.wait_bot_messages(citizen.id, count=2, timeout=WAIT)
     assert card_title("sole_proprietor_registration", "kk") in answer.text
-    assert "Көмектескеніме қуаныштымын" in thanks.text
+    assert "Көмектесе алғаныма қуаныштымын" in thanks.text
     [answer] = ask(telegram, citizen, "ЖК қалай ашамын")
     assert card_title("sole_proprietor_registration", "kk") in answer.text

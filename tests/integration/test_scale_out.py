@@ -31,7 +31,7 @@ import pytest
 from redis.asyncio import Redis
 
 from bench.balancer import BackgroundBalancer
-from bench.load import HANDOFF_INTENTS, Messages, questions
+from bench.load import HANDOFF_KINDS, Messages, questions
 from bot.stack import Stack, free_port
 from tests.conftest import MODEL
 
@@ -193,7 +193,7 @@ def _turns(events: list[dict[str, Any]]) -> list[tuple[str, list[str]]]:
 
 
 def test_bursts_through_both_servers_are_handled_once_and_in_order(scaled: ScaledOut) -> None:
-    pool = [q for q in questions() if q.intent not in HANDOFF_INTENTS]
+    pool = [q for q in questions() if q.kind not in HANDOFF_KINDS]
     messages = Messages(pool, seed=42)
     run = secrets.token_hex(3)
     conversations = [
@@ -258,7 +258,7 @@ def test_messages_arriving_together_at_both_servers_are_each_handled_once(
 ) -> None:
     """No order is defined among messages sent at the same instant; each must still be
     handled exactly once and on its own (the race Rasa's stock RedisLockStore loses)."""
-    pool = [q for q in questions() if q.intent not in HANDOFF_INTENTS]
+    pool = [q for q in questions() if q.kind not in HANDOFF_KINDS]
     messages = Messages(pool, seed=7)
     run = secrets.token_hex(3)
     conversations = [Conversation(f"together-{run}-{n}", messages.take(4)) for n in range(10)]
