@@ -37,6 +37,7 @@ from bot.heldout import (
     score,
 )
 from bot.settings import quality
+from bot.vocabulary import class_of
 
 REPORTS = ROOT / "reports"
 # Conversations sent at once: enough to keep both Rasa workers and the actions busy.
@@ -101,15 +102,9 @@ def _recall(scored: list[Scored], kind: str) -> float:
 
 
 def _topic(label: str) -> str:
-    """A held-out label as the content topic it names (`service:x` → `ask_service/x`)."""
+    """A held-out label as the model's class it names (`service:x` → `ask_service/x`)."""
     kind, _, key = label.partition(":")
-    prefix = {"service": "ask_service", "faq": "faq", "situation": "ask_life_situation"}
-    return f"{prefix[kind]}/{key}" if kind in prefix else (key or kind)
-
-
-def _pairs(single: list[Scored]) -> set[tuple[str, str]]:
-    return {(s.expected.expect[0], s.expected.language) for s in single
-            if s.expected.expect[0].startswith("service:")}  # fmt: skip
+    return class_of(kind, key) if kind in ("service", "faq", "situation") else (key or kind)
 
 
 def per_answer(single: list[Scored]) -> dict[str, dict[str, float]]:
@@ -126,16 +121,16 @@ def per_answer(single: list[Scored]) -> dict[str, dict[str, float]]:
     return scores
 
 
-def services_short(single: list[Scored]) -> dict[str, int]:
-    """Each service and language whose held-out questions reach the service's card (first,
-    or by a button offered) fewer than REACHED times of four: `service (language)` → how many."""
-    reached: dict[str, list[bool]] = {}
+def service_reach(single: list[Scored]) -> dict[str, int]:
+    """How many of each service's held-out questions in a language reach its card, first or
+    by a button offered: `service (language)` → how many."""
+    reached: dict[str, int] = {}
     for scored in single:
         label = scored.expected.expect[0]
         if label.startswith("service:"):
             key = f"{label.removeprefix('service:')} ({scored.expected.language})"
-            reached.setdefault(key, []).append(scored.right_offered)
-    return {key: sum(hits) for key, hits in sorted(reached.items()) if sum(hits) < REACHED}
+            reached[key] = reached.get(key, 0) + scored.right_offered
+    return dict(sorted(reached.items()))
 
 
 def metrics(single: list[Scored], multi: list[list[Scored]]) -> dict[str, Any]:
@@ -144,6 +139,7 @@ def metrics(single: list[Scored], multi: list[list[Scored]]) -> dict[str, Any]:
     every = single + turns
     alarms = [s for s in every if s.got == "emergency"]
     services = [s for s in single if "service" in s.expected.kinds]
+    reach = service_reach(single)
     confusion = Counter(
         (s.expected.expect[0], s.got) for s in services if not s.right_first
     ).most_common(40)
@@ -170,7 +166,7 @@ def metrics(single: list[Scored], multi: list[list[Scored]]) -> dict[str, Any]:
         "follow_ups": sum(s.follow_up for s in turns),
         "follow_ups_right": _share(s.right_fact for s in turns if s.follow_up),
         "per_intent": per_answer(single),
-        "services_short": services_short(single),
+        "services_short": {key: hits for key, hits in reach.items() if hits < REACHED},
         "service_confusions": [
             {"expected": expected, "got": got, "count": count}
             for (expected, got), count in confusion
@@ -190,7 +186,7 @@ def metrics(single: list[Scored], multi: list[list[Scored]]) -> dict[str, Any]:
         "emergency_precision": result["emergency_precision"],
         "conversations_right": result["conversations_right"],
         "follow_ups_right": result["follow_ups_right"],
-        "services_reached": 1 - len(result["services_short"]) / max(1, len(_pairs(single))),
+        "services_reached": 1 - len(result["services_short"]) / max(1, len(reach)),
     }
     settings = quality()["evaluation"]
     result["gates"] = {

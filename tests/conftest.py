@@ -6,12 +6,14 @@ import os
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 
 import pytest
 import redis
 
-from bot.register import Lang, Register, Service
+from bot.language import Lang
+from bot.register import Register, Service
 from bot.stack import free_port, redis_server_binary
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,9 +53,15 @@ def redis_url() -> Iterator[str]:
         server.wait(10)
 
 
+@cache
+def register() -> Register:
+    """The shipped register, read once for every test that names a service."""
+    return Register.load()
+
+
 def service(service_id: str) -> Service:
     """A service as the register states it, so tests follow the editors' wording."""
-    found = next((s for s in Register.load().services if s.id == service_id), None)
+    found = register().get(service_id)
     assert found, f"{service_id} is not in the register"
     return found
 

@@ -6,12 +6,10 @@ from __future__ import annotations
 import itertools
 
 from bot.emulator import EmulatorClient, User
-from bot.register import Register
-from tests.conftest import card_title
+from tests.conftest import card_title, register
 from tests.e2e.conftest import ask, said
 
 _ids = itertools.count(90001)
-REGISTER = Register.load()
 
 
 def _citizen(name: str) -> User:
@@ -45,7 +43,7 @@ def test_news_of_a_death_opens_the_bereavement_guide_with_condolences(
     telegram: EmulatorClient,
 ) -> None:
     citizen = _citizen("Гүлнар")
-    bereavement = REGISTER.situation("bereavement")
+    bereavement = register().situation("bereavement")
     assert bereavement is not None and bereavement.opening
     messages = ask(telegram, citizen, "әкем кеше қайтыс болды, не істеуім керек", count=3)
     texts = [m.text for m in messages]

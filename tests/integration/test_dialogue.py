@@ -7,7 +7,7 @@ import uuid
 import httpx
 import pytest
 
-from bot.register import Lang
+from bot.language import Lang
 from bot.stack import Stack
 from tests.conftest import card_title, service
 from tests.integration.conftest import Chat
