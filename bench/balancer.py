@@ -25,7 +25,7 @@ from types import TracebackType
 import aiohttp
 from aiohttp import web
 
-from bot.stack import free_port
+from tools.dev.stack import free_port
 
 # Headers of one connection, not of the request: not passed on (RFC 9110, 7.6.1).
 HOP_BY_HOP = frozenset(

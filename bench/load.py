@@ -60,10 +60,10 @@ import httpx
 import psutil
 
 from bench import profile
-from bot.heldout import load_messages
-from bot.settings import DEV_TOKEN
-from bot.stack import BIN, ROOT, Stack, free_port
-from bot.vocabulary import FACT_INTENTS
+from komekshi.core.settings import DEV_TOKEN
+from komekshi.core.vocabulary import FACT_INTENTS
+from tools.dev.stack import BIN, ROOT, Stack, free_port
+from tools.ml.heldout import load_messages
 
 REPORTS = ROOT / "reports"
 TRAINING_RECORD = REPORTS / "training.json"
@@ -446,7 +446,7 @@ async def _bridge_conversation(
 
 def _bridge_texts() -> tuple[tuple[str, ...], frozenset[str]]:
     """Beginnings of the bridge's handoff messages, and its 'Rasa unavailable' apology."""
-    from bot import responses
+    from komekshi.knowledge import responses
 
     loaded = responses.load()
     starts = tuple(

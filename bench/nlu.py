@@ -23,10 +23,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.experiments import parser
-from bot.content import ROOT
-from bot.embedding import Embedder
-from bot.heldout import all_texts
+from komekshi.core.embedding import Embedder
+from komekshi.knowledge.content import ROOT
+from tools.ml.ablation import parser
+from tools.ml.heldout import all_texts
 
 MODEL = ROOT / "models" / "komekshi.tar.gz"
 TARGET_P95_MS = 60.0

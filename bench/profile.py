@@ -34,12 +34,12 @@ RASA_PARTS: tuple[tuple[str, str], ...] = (
     ("tracker store: retrieve", "TrackerStore.retrieve"),
     ("lock store (Redis)", "lock_store.py"),
     ("responses", "NaturalLanguageGenerator"),
-    ("REST channel and payload", "bot/rest.py"),
+    ("REST channel and payload", "komekshi/rasa_server/channel.py"),
 )
 ACTION_PARTS: tuple[tuple[str, str], ...] = (
     ("register search: e5 query embedding", "Embedder.encode"),
     ("register search: character n-grams and ranking", "_PhraseIndex.best"),
-    ("register: other", "bot/register.py"),
+    ("register: other", "komekshi/knowledge/register.py"),
     ("actions: other", "actions/"),
     ("rasa-sdk: request and tracker parsing", "rasa_sdk"),
 )

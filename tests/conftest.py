@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import redis
 
-from bot.language import Lang
-from bot.register import Register, Service
-from bot.stack import free_port, redis_server_binary
+from komekshi.core.language import Lang
+from komekshi.knowledge.register import Register, Service
+from tools.dev.stack import free_port, redis_server_binary
 
 ROOT = Path(__file__).resolve().parent.parent
 # The trained model under test: `make test` trains models/komekshi.tar.gz first; another path

@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 
 from bench.balancer import Balancer
-from bot.stack import free_port
+from tools.dev.stack import free_port
 
 
 async def _backend(name: str) -> tuple[web.AppRunner, str]:

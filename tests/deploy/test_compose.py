@@ -78,13 +78,15 @@ def test_the_bridge_takes_updates_by_webhook(compose: dict[str, Any]) -> None:
     assert bridge["environment"]["TELEGRAM_WEBHOOK_URL"].startswith("${TELEGRAM_WEBHOOK_URL")
     assert bridge["environment"]["TELEGRAM_WEBHOOK_LISTEN"] == "0.0.0.0"
     assert bridge["deploy"]["replicas"] == 1
-    assert _command(bridge) == "python -m bot.telegram"
+    assert _command(bridge) == "komekshi-bridge"
 
 
 def test_rasa_shares_its_stores_as_deploy_readme_says() -> None:
     endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
-    assert endpoints["tracker_store"]["type"] == "bot.tracker_store.RedisTrackerStore"
-    assert endpoints["lock_store"]["type"] == "bot.lock_store.AtomicRedisLockStore"
+    assert (
+        endpoints["tracker_store"]["type"] == "komekshi.rasa_server.tracker_store.RedisTrackerStore"
+    )
+    assert endpoints["lock_store"]["type"] == "komekshi.rasa_server.lock_store.AtomicRedisLockStore"
     for store in ("tracker_store", "lock_store"):
         assert endpoints[store]["url"] == "${REDIS_HOST}"
 
@@ -101,5 +103,5 @@ def test_the_image_installs_as_make_install_does() -> None:
     dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
     assert "requirements.lock" in dockerfile
     assert "--no-deps" in dockerfile
-    assert "python -m bot.embedding build" in dockerfile
+    assert "komekshi-sentence-model build" in dockerfile
     assert Path(DEPLOY / "Dockerfile.dockerignore").exists()

@@ -20,13 +20,13 @@ import httpx
 import pytest
 import yaml
 
-from bot import responses
-from bot.emulator import BotMessage, EmulatorClient, User
-from bot.hours import WEEKDAYS
-from bot.language import Lang
-from bot.settings import DEV_TOKEN
-from bot.stack import Stack, free_port
+from komekshi.core.language import Lang
+from komekshi.core.settings import DEV_TOKEN
+from komekshi.desk.hours import WEEKDAYS
+from komekshi.knowledge import responses
 from tests.conftest import MODEL
+from tools.dev.emulator import BotMessage, EmulatorClient, User
+from tools.dev.stack import Stack, free_port
 
 OPERATORS_CHAT = -1001
 OPERATOR_IDS = (1001, 1002)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import itertools
 
-from bot.emulator import EmulatorClient, User
 from tests.conftest import card_title, register
 from tests.e2e.conftest import ask, said
+from tools.dev.emulator import EmulatorClient, User
 
 _ids = itertools.count(90001)
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import itertools
 import time
 
-from bot.emulator import EmulatorClient, User
-from bot.stack import Stack
 from tests.conftest import card_title
 from tests.e2e.conftest import ask, said
+from tools.dev.emulator import EmulatorClient, User
+from tools.dev.stack import Stack
 
 _ids = itertools.count(60001)
 
@@ -68,7 +68,7 @@ def test_telegram_outages_are_retried_with_growing_pauses(
     assert "Көмектесе алғаныма қуаныштымын" in answer.text
     first, second = [h for h in telegram.fault_hits() if h.chat_id == citizen.id]
     assert (first.status, second.status) == (502, 502)
-    # Pauses of about 1 s, then 3 s (bot/delivery.py RETRY_DELAYS), checked every second.
+    # Pauses of about 1 s, then 3 s (komekshi/channel/outbox.py RETRY_DELAYS), checked every second.
     assert second.at - first.at >= 1.0
     assert received - second.at >= 3.0
     # The conversation goes on as usual.

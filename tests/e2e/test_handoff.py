@@ -11,8 +11,6 @@ import itertools
 import httpx
 import redis
 
-from bot.emulator import BotMessage, EmulatorClient, User
-from bot.stack import Stack
 from tests.conftest import card_title
 from tests.e2e.conftest import (
     COLLEAGUE,
@@ -24,6 +22,8 @@ from tests.e2e.conftest import (
     ask,
     said,
 )
+from tools.dev.emulator import BotMessage, EmulatorClient, User
+from tools.dev.stack import Stack
 
 STRANGER = User(666, "Бөтен")
 _ids = itertools.count(80001)

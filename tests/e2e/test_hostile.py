@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from bot.emulator import ATTACHMENTS, AsyncEmulatorClient, BotMessage, EmulatorClient, User
-from bot.settings import DEV_TOKEN
-from bot.stack import Stack
+from komekshi.core.settings import DEV_TOKEN
 from tests.e2e.conftest import OPERATOR, OPERATORS_CHAT, WAIT, OperatorsChat, said
+from tools.dev.emulator import ATTACHMENTS, AsyncEmulatorClient, BotMessage, EmulatorClient, User
+from tools.dev.stack import Stack
 
 BATCHES = 50
 BATCH_SIZE = 11

@@ -22,9 +22,7 @@ import httpx
 import pytest
 import redis
 
-from bot.emulator import EmulatorClient, User
-from bot.settings import DEV_TOKEN
-from bot.stack import ROOT, Stack, free_port
+from komekshi.core.settings import DEV_TOKEN
 from tests.conftest import MODEL
 from tests.e2e.conftest import (
     OPERATOR,
@@ -36,6 +34,8 @@ from tests.e2e.conftest import (
     said,
     user_turns,
 )
+from tools.dev.emulator import EmulatorClient, User
+from tools.dev.stack import ROOT, Stack, free_port
 
 _ids = itertools.count(50001)
 
@@ -199,7 +199,7 @@ def test_webhook_mode_without_a_secret_does_not_start() -> None:
         "TELEGRAM_WEBHOOK_SECRET": "",
     }
     started = subprocess.run(
-        [sys.executable, "-m", "bot.telegram"],
+        [sys.executable, "-m", "komekshi.channel.bridge"],
         env=environ,
         cwd=ROOT,
         capture_output=True,
@@ -327,7 +327,7 @@ def test_no_personal_number_reaches_a_log_or_an_export(
 
     environ = {**os.environ, "REDIS_URL": stack.redis_url, "PYTHONPATH": str(ROOT)}
     metrics = subprocess.run(
-        [sys.executable, "-m", "bot.metrics"],
+        [sys.executable, "-m", "komekshi.desk.metrics"],
         env=environ,
         cwd=ROOT,
         capture_output=True,
@@ -347,7 +347,7 @@ def test_no_personal_number_reaches_a_log_or_an_export(
             sys.executable,
             "-c",
             "import datetime, pathlib, sys, redis\n"
-            "from bot.review import run\n"
+            "from tools.editors.review import run\n"
             "path = run(redis.Redis.from_url(sys.argv[1]), pathlib.Path(sys.argv[2]),"
             " datetime.date.today())\n"
             "print(path)\n",

@@ -6,10 +6,10 @@ import itertools
 
 import pytest
 
-from bot.emulator import EmulatorClient, User
-from bot.stack import Stack
 from tests.conftest import card_title, service
 from tests.e2e.conftest import OPERATOR, OPERATORS_CHAT, WAIT, OperatorsChat, ask, said
+from tools.dev.emulator import EmulatorClient, User
+from tools.dev.stack import Stack
 
 _ids = itertools.count(70001)
 

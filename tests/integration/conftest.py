@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.stack import Stack, free_port
 from tests.conftest import MODEL
+from tools.dev.stack import Stack, free_port
 
 Chat = Callable[[str, str], list[dict[str, Any]]]
 

@@ -1,6 +1,6 @@
 """What citizens get, end to end: the held-out set through the trained model and the actions.
 
-The same evaluation as `make evaluate` (bot/evaluate.py), against the running stack's REST
+The same evaluation as `make evaluate` (tools/ml/evaluate.py), against the running stack's REST
 channel: `make test` fails when the bot answers below a gate of quality.yml, and writes the
 report (reports/evaluation.md) for whoever reads the run.
 """
@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from bot.evaluate import REACHED, REPORTS, covers_of_content, evaluate, markdown, write
-from bot.heldout import Scored
-from bot.register import Register
-from bot.settings import quality
-from bot.stack import Stack
+from komekshi.core.settings import quality
+from komekshi.knowledge.register import Register
+from tools.dev.stack import Stack
+from tools.ml.evaluate import REACHED, REPORTS, covers_of_content, evaluate, markdown, write
+from tools.ml.heldout import Scored
 
 Evaluation = tuple[dict[str, Any], list[Scored], list[list[Scored]]]
 

@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from bot import responses
-from bot.register import Register
+from komekshi.knowledge import responses
+from komekshi.knowledge.register import Register
 from tests.integration.conftest import Chat
 
 TEXTS = responses.load()
@@ -136,7 +136,7 @@ def test_a_life_situation_lists_its_services(
     chat: Chat, text: str, language: str, situation: str
 ) -> None:
     replies = chat(_sender(), text)
-    from actions.knowledge import short_name
+    from komekshi.actions.catalogue import short_name
 
     titles = {b["title"] for b in replies[-1].get("buttons", [])}
     expected = {short_name(s.name)[language] for s in REGISTER.services_of(situation)}

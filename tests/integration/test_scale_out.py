@@ -32,8 +32,8 @@ from redis.asyncio import Redis
 
 from bench.balancer import BackgroundBalancer
 from bench.load import HANDOFF_KINDS, Messages, questions
-from bot.stack import Stack, free_port
 from tests.conftest import MODEL
+from tools.dev.stack import Stack, free_port
 
 CONVERSATIONS = 8
 MESSAGES = 6

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.stack import BIN
 from tests.conftest import MODEL, ROOT
+from tools.dev.stack import BIN
 
 
 def test_the_conversation_patterns_pass_rasa_test(tmp_path: Path) -> None:

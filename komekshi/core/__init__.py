@@ -1,0 +1,1 @@
+"""What every process of Kömekshi shares: language, settings, the vocabulary, Redis key names, privacy, the sentence model."""

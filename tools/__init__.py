@@ -1,0 +1,1 @@
+"""Editors', ML and development tools: they may import the runtime (komekshi), the runtime never imports them."""

@@ -1,0 +1,1 @@
+"""Editors' tools: check the content, review unanswered questions, the spreadsheet, the report."""
