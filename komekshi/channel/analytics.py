@@ -24,17 +24,14 @@ import redis
 from redis.asyncio import Redis
 
 from komekshi.core import settings
+from komekshi.core.keys import ANALYTICS, UNANSWERED
 from komekshi.core.language import Lang
 from komekshi.core.privacy import mask
-from komekshi.desk.cases import PREFIX
+from komekshi.core.vocabulary import FALLBACK, OUT_OF_SCOPE
 
-COUNTERS = f"{PREFIX}:analytics"
-UNANSWERED = f"{PREFIX}:unanswered"
+COUNTERS = ANALYTICS
 # Enough for months of review; older questions make way for new ones.
 UNANSWERED_MAX = 50_000
-# The intent Rasa reports for a message it did not understand.
-FALLBACK = "nlu_fallback"
-OUT_OF_SCOPE = "out_of_scope"
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,8 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from komekshi.desk.cases import PREFIX
+from komekshi.core.keys import BACKLOG
 
-BACKLOG = f"{PREFIX}:backlog"
 # Pause between attempts while Rasa stays unreachable.
 RETRY_PAUSE_SECONDS = 2.0
 # Longest a bridge may take over a chat's kept messages before another may try.

@@ -59,8 +59,9 @@ from komekshi.channel.ratelimit import RateLimiter
 from komekshi.core import settings
 from komekshi.core.language import LANGUAGES, Lang, detect
 from komekshi.core.privacy import configure_logging
+from komekshi.core.vocabulary import COMPLAINT, FALLBACK, OUT_OF_SCOPE, Reason
 from komekshi.desk import metrics
-from komekshi.desk.cases import HandoffStore, Reason, Turn
+from komekshi.desk.cases import HandoffStore, Turn
 from komekshi.desk.hours import ScheduleError, ScheduleFile
 from komekshi.desk.operators import Button, Desk
 from komekshi.knowledge import responses
@@ -82,9 +83,9 @@ MISSES_FOR_HANDOFF = 2
 # Why a handoff happened, by what the turn before it was about (the citizen accepted an
 # offer of a person); otherwise the citizen asked for one.
 OFFERED_AFTER = {
-    "out_of_scope": Reason.OUT_OF_SCOPE,
-    "complaint": Reason.COMPLAINT,
-    "nlu_fallback": Reason.NOT_UNDERSTOOD,
+    OUT_OF_SCOPE: Reason.OUT_OF_SCOPE,
+    COMPLAINT: Reason.COMPLAINT,
+    FALLBACK: Reason.NOT_UNDERSTOOD,
 }
 TICK_SECONDS = 1.0
 # After Rasa refused a connection, new messages are kept without trying it for this long (the
@@ -96,7 +97,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # the bot failed to answer if it was one of these (or was already kept as unanswered).
 SMALL_TALK = frozenset(
     {"greet", "goodbye", "thanks", "affirm", "deny", "stop", "request_human",
-     analytics.FALLBACK, analytics.OUT_OF_SCOPE}
+     FALLBACK, OUT_OF_SCOPE}
 )  # fmt: skip
 
 
@@ -371,7 +372,7 @@ class Bridge:
         understood = payload.get("intent") or {}
         turn = Turn(understood.get("name") or "", float(understood.get("confidence") or 0))
         previous = await self.store.last_turn(chat_id)
-        misses = await self.store.set_turn(chat_id, turn, missed=turn.intent == "nlu_fallback")
+        misses = await self.store.set_turn(chat_id, turn, missed=turn.intent == FALLBACK)
         rasa_hands_off = any((reply.get("custom") or {}).get("handoff") for reply in replies)
         reason, cause = _why_hand_off(rasa_hands_off, previous, turn, misses)
         # Rasa's words stand unless the bridge calls a person in its stead, or none is at work.
@@ -405,7 +406,7 @@ class Bridge:
         scope, or the one a citizen asked just before asking for a person."""
         if text.startswith("/"):
             return None
-        if turn.intent in (analytics.FALLBACK, analytics.OUT_OF_SCOPE):
+        if turn.intent in (FALLBACK, OUT_OF_SCOPE):
             return text
         if reason != Reason.CITIZEN_REQUEST or previous is None or previous.intent in SMALL_TALK:
             return None

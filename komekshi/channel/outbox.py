@@ -24,7 +24,7 @@ from redis.asyncio import Redis
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
-from komekshi.desk.cases import PREFIX
+from komekshi.core.keys import OUTBOX
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 RETRY_DELAYS = (1, 3, 10, 30, 60, 120, 300, 600, 900)
 # Telegram's longest message text, in UTF-16 code units (an emoji may count two).
 MAX_TEXT_UNITS = 4096
-OUTBOX = f"{PREFIX}:outbox"
 
 Keyboard = tuple[tuple[tuple[str, str], ...], ...]
 

@@ -20,9 +20,7 @@ from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
-from komekshi.desk.cases import PREFIX
-
-RATE = f"{PREFIX}:rate"
+from komekshi.core.keys import RATE
 
 # Returns -1: admitted; 0: over the limit, already told; n > 0: over the limit, tell the
 # citizen now that a place frees up in n milliseconds.

@@ -19,6 +19,8 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.typing import NDArray
 
+from komekshi.core import keys
+
 log = logging.getLogger(__name__)
 
 DEFAULT_PATH = Path(os.environ.get("EMBEDDING_MODEL", "models/multilingual-e5-small"))
@@ -144,7 +146,7 @@ class SharedVectors:
         import redis
 
         self.redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-        self.prefix = f"komekshi:e5:{fingerprint(model)}:"
+        self.prefix = keys.vectors(fingerprint(model))
         self._paused_until = 0.0
 
     @classmethod

@@ -56,6 +56,15 @@ class Answer(StrEnum):
     OK = "ok"  # yes, no or stop with nothing to answer
 
 
+class Reason(StrEnum):
+    """Why a conversation went to a person."""
+
+    CITIZEN_REQUEST = "citizen_request"
+    OUT_OF_SCOPE = "out_of_scope"  # the citizen accepted the offer after such a question
+    NOT_UNDERSTOOD = "not_understood"
+    COMPLAINT = "complaint"  # the citizen accepted the offer after complaining
+
+
 # What a response sent by a rule (not by an action, which records its answer itself) gave.
 RESPONSE_ANSWERS: dict[str, tuple[Answer, str | None]] = {
     **{f"utter_{intent}": (Answer.SMALL_TALK, intent) for intent in SMALL_TALK},

@@ -1,7 +1,8 @@
 """Handoff state in Redis: cases, the queue, claims, ratings and what they measure.
 
 The bridge can restart at any moment, and so can Redis (it persists with appendonly); all
-it must remember about conversations that went to a person lives here, under `komekshi:`:
+it must remember about conversations that went to a person lives here, under `komekshi:`
+(komekshi/core/keys.py names every key):
 
 - `case:<id>` (hash): the case (see `Case`), `case_seq` its counter;
 - `active:<chat id>`: the case a citizen talks to a person through, until it is closed;
@@ -33,10 +34,11 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from komekshi.core.keys import PREFIX
+from komekshi.core.keys import key as redis_key
 from komekshi.core.language import Lang
 from komekshi.core.privacy import mask
 
-PREFIX = "komekshi"
 TRANSCRIPT_LENGTH = 10
 # How many recent claims the queue's waiting estimate averages.
 RECENT_CLAIMS = 20
@@ -53,15 +55,6 @@ class Status(StrEnum):
     WAITING = "waiting"  # in the queue
     CLAIMED = "claimed"  # an operator handles it
     CLOSED = "closed"
-
-
-class Reason(StrEnum):
-    """Why a conversation went to a person."""
-
-    CITIZEN_REQUEST = "citizen_request"
-    OUT_OF_SCOPE = "out_of_scope"  # the citizen accepted the offer after such a question
-    NOT_UNDERSTOOD = "not_understood"
-    COMPLAINT = "complaint"  # the citizen accepted the offer after complaining
 
 
 class Resolution(StrEnum):
@@ -113,10 +106,6 @@ class Turn:
 
     intent: str
     confidence: float
-
-
-def _key(*parts: object) -> str:
-    return ":".join([PREFIX, *map(str, parts)])
 
 
 def _int(value: bytes | None) -> int | None:
@@ -269,9 +258,9 @@ class HandoffStore:
         pairs = [str(item) for pair in fields.items() for item in pair]
         case_id, created = await self._open(
             keys=[
-                _key("active", chat_id),
-                _key("case_seq"),
-                _key("deferred" if deferred else "queue"),
+                redis_key("active", chat_id),
+                redis_key("case_seq"),
+                redis_key("deferred" if deferred else "queue"),
             ],
             args=[PREFIX, now, reason, *pairs],
         )
@@ -280,39 +269,39 @@ class HandoffStore:
         return case, bool(created)
 
     async def case(self, case_id: int) -> Case | None:
-        data = await self.redis.hgetall(_key("case", case_id))
+        data = await self.redis.hgetall(redis_key("case", case_id))
         return _case(case_id, data) if data else None
 
     async def active_case(self, chat_id: int) -> Case | None:
-        case_id = await self.redis.get(_key("active", chat_id))
+        case_id = await self.redis.get(redis_key("active", chat_id))
         return await self.case(int(case_id)) if case_id else None
 
     async def deferred_cases(self) -> list[Case]:
         """Cases opened after hours, oldest first."""
-        ids = await self.redis.zrange(_key("deferred"), 0, -1)
+        ids = await self.redis.zrange(redis_key("deferred"), 0, -1)
         cases = [await self.case(int(case_id)) for case_id in ids]
         return [case for case in cases if case]
 
     async def queue(self, case_id: int) -> bool:
         """Put a deferred case in the queue (at opening); False if it is not deferred."""
-        keys = [_key("case", case_id), _key("deferred"), _key("queue")]
+        keys = [redis_key("case", case_id), redis_key("deferred"), redis_key("queue")]
         return bool(await self._queue(keys=keys, args=[case_id, _now()]))
 
     async def place(self, case_id: int) -> int | None:
         """The case's place in the queue, from 1; None when it is not waiting."""
-        rank = await self.redis.zrank(_key("queue"), case_id)
+        rank = await self.redis.zrank(redis_key("queue"), case_id)
         return None if rank is None else int(rank) + 1
 
     async def expected_wait_minutes(self, place: int, default_minutes: int) -> int:
         """A rough wait for a place in the queue: the average time to claim, per place."""
-        recent = [float(s) for s in await self.redis.lrange(_key("recent_claims"), 0, -1)]
+        recent = [float(s) for s in await self.redis.lrange(redis_key("recent_claims"), 0, -1)]
         per_place = sum(recent) / len(recent) / 60 if recent else default_minutes
         return max(1, math.ceil(per_place * place))
 
     async def claim(self, case_id: int, operator_id: int) -> tuple[bool, int | None]:
         """Take a waiting case; only one operator can hold it. Returns (won, holder)."""
         now = _now()
-        keys = [_key("case", case_id), _key("queue"), _key("claimed")]
+        keys = [redis_key("case", case_id), redis_key("queue"), redis_key("claimed")]
         won, holder, first = await self._claim(keys=keys, args=[case_id, operator_id, now])
         if first:
             case = await self.case(case_id)
@@ -320,19 +309,19 @@ class HandoffStore:
                 waited = now - case.queued_at
                 async with self.redis.pipeline(transaction=True) as pipe:
                     self._observe(pipe, "claim_seconds", waited, SECONDS_BUCKETS)
-                    pipe.lpush(_key("recent_claims"), waited)
-                    pipe.ltrim(_key("recent_claims"), 0, RECENT_CLAIMS - 1)
+                    pipe.lpush(redis_key("recent_claims"), waited)
+                    pipe.ltrim(redis_key("recent_claims"), 0, RECENT_CLAIMS - 1)
                     await pipe.execute()
         return bool(won), _int(holder)
 
     async def release(self, case_id: int, operator_id: int) -> bool:
         """Give a case back to the queue, at the place it had."""
-        keys = [_key("case", case_id), _key("queue"), _key("claimed")]
+        keys = [redis_key("case", case_id), redis_key("queue"), redis_key("claimed")]
         return bool(await self._release(keys=keys, args=[case_id, operator_id]))
 
     async def transfer(self, case_id: int, from_operator: int, to_operator: int) -> bool:
         """Hand a claimed case to a colleague; only its holder can."""
-        keys = [_key("case", case_id)]
+        keys = [redis_key("case", case_id)]
         return bool(await self._transfer(keys=keys, args=[from_operator, to_operator]))
 
     async def close(self, case: Case, resolution: Resolution, closed_by: int) -> bool:
@@ -342,13 +331,13 @@ class HandoffStore:
         """
         now = _now()
         keys = [
-            _key("case", case.id), _key("active", case.chat_id), _key("queue"),
-            _key("deferred"), _key("claimed"), _key("resume"),
+            redis_key("case", case.id), redis_key("active", case.chat_id), redis_key("queue"),
+            redis_key("deferred"), redis_key("claimed"), redis_key("resume"),
         ]  # fmt: skip
         if not await self._close(keys=keys, args=[case.id, resolution, now, closed_by]):
             return False
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hincrby(_key("metrics"), f"closed:{resolution}", 1)
+            pipe.hincrby(redis_key("metrics"), f"closed:{resolution}", 1)
             if case.first_claimed_at:
                 self._observe(
                     pipe, "handling_seconds", now - case.first_claimed_at, SECONDS_BUCKETS
@@ -359,7 +348,7 @@ class HandoffStore:
     async def rate(self, case_id: int, chat_id: int, rating: int) -> bool:
         """The citizen's 1–5 rating of a closed case; once only."""
         if rating not in RATINGS or not await self._rate(
-            keys=[_key("case", case_id)], args=[chat_id, rating]
+            keys=[redis_key("case", case_id)], args=[chat_id, rating]
         ):
             return False
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -371,46 +360,46 @@ class HandoffStore:
     def _observe(pipe: Any, name: str, value: float, buckets: tuple[int, ...]) -> None:
         """Add an observation to a histogram kept in the `metrics` hash."""
         bucket = next((str(b) for b in buckets if value <= b), "+Inf")
-        pipe.hincrby(_key("metrics"), f"{name}:le:{bucket}", 1)
-        pipe.hincrbyfloat(_key("metrics"), f"{name}:sum", value)
-        pipe.hincrby(_key("metrics"), f"{name}:count", 1)
+        pipe.hincrby(redis_key("metrics"), f"{name}:le:{bucket}", 1)
+        pipe.hincrbyfloat(redis_key("metrics"), f"{name}:sum", value)
+        pipe.hincrby(redis_key("metrics"), f"{name}:count", 1)
 
     # Where a case shows in the operators' chat
 
     async def link_message(self, case_id: int, message_id: int, *, card: bool = False) -> None:
         """Remember that a message in the operators' chat belongs to a case."""
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.set(_key("message", message_id), case_id, ex=LINK_SECONDS)
+            pipe.set(redis_key("message", message_id), case_id, ex=LINK_SECONDS)
             if card:
-                pipe.hset(_key("case", case_id), "card_message_id", message_id)
+                pipe.hset(redis_key("case", case_id), "card_message_id", message_id)
             await pipe.execute()
 
     async def link_topic(self, case_id: int, thread_id: int) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.set(_key("topic", thread_id), case_id, ex=LINK_SECONDS)
-            pipe.hset(_key("case", case_id), "topic_id", thread_id)
+            pipe.set(redis_key("topic", thread_id), case_id, ex=LINK_SECONDS)
+            pipe.hset(redis_key("case", case_id), "topic_id", thread_id)
             await pipe.execute()
 
     async def case_for_message(self, message_id: int) -> Case | None:
-        case_id = await self.redis.get(_key("message", message_id))
+        case_id = await self.redis.get(redis_key("message", message_id))
         return await self.case(int(case_id)) if case_id else None
 
     async def case_for_topic(self, thread_id: int) -> Case | None:
-        case_id = await self.redis.get(_key("topic", thread_id))
+        case_id = await self.redis.get(redis_key("topic", thread_id))
         return await self.case(int(case_id)) if case_id else None
 
     async def freeze_transcript(self, case_id: int, transcript: str) -> None:
         """The conversation as the card shows it, kept as it was when the card was posted."""
-        await self.redis.hset(_key("case", case_id), "card_transcript", transcript)
+        await self.redis.hset(redis_key("case", case_id), "card_transcript", transcript)
 
     # What a citizen leaves after hours
 
     async def leave(self, case_id: int, item: dict[str, Any]) -> bool:
         """Keep a message for opening time; True for the first one left."""
-        return int(await self.redis.rpush(_key("left", case_id), json.dumps(item))) == 1
+        return int(await self.redis.rpush(redis_key("left", case_id), json.dumps(item))) == 1
 
     async def take_left(self, case_id: int) -> list[dict[str, Any]]:
-        key = _key("left", case_id)
+        key = redis_key("left", case_id)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.lrange(key, 0, -1)
             pipe.delete(key)
@@ -421,57 +410,57 @@ class HandoffStore:
 
     async def remember(self, chat_id: int, who: str, text: str) -> None:
         """Keep a masked line of the conversation for the operators' case card."""
-        key = _key("transcript", chat_id)
+        key = redis_key("transcript", chat_id)
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.rpush(key, f"{who}: {mask(text)}")
             pipe.ltrim(key, -TRANSCRIPT_LENGTH, -1)
             await pipe.execute()
 
     async def transcript(self, chat_id: int) -> list[str]:
-        lines = await self.redis.lrange(_key("transcript", chat_id), 0, -1)
+        lines = await self.redis.lrange(redis_key("transcript", chat_id), 0, -1)
         return [line.decode() for line in lines]
 
     async def set_language(self, chat_id: int, language: Lang) -> None:
-        await self.redis.set(_key("language", chat_id), language)
+        await self.redis.set(redis_key("language", chat_id), language)
 
     async def language(self, chat_id: int) -> Lang | None:
-        value = await self.redis.get(_key("language", chat_id))
+        value = await self.redis.get(redis_key("language", chat_id))
         return value.decode() if value else None  # type: ignore[return-value]
 
     async def choose_language(self, chat_id: int, language: Lang) -> None:
         """The language the citizen asked for: it stays until they choose again."""
-        await self.redis.set(_key("chosen_language", chat_id), language)
+        await self.redis.set(redis_key("chosen_language", chat_id), language)
 
     async def chosen_language(self, chat_id: int) -> Lang | None:
-        value = await self.redis.get(_key("chosen_language", chat_id))
+        value = await self.redis.get(redis_key("chosen_language", chat_id))
         return value.decode() if value else None  # type: ignore[return-value]
 
     async def last_turn(self, chat_id: int) -> Turn | None:
-        value = await self.redis.get(_key("turn", chat_id))
+        value = await self.redis.get(redis_key("turn", chat_id))
         return Turn(**json.loads(value)) if value else None
 
     async def set_turn(self, chat_id: int, turn: Turn, *, missed: bool) -> int:
         """Remember the turn; returns how many turns in a row were not understood."""
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.set(_key("turn", chat_id), json.dumps(turn.__dict__))
+            pipe.set(redis_key("turn", chat_id), json.dumps(turn.__dict__))
             if missed:
-                pipe.incr(_key("misses", chat_id))
+                pipe.incr(redis_key("misses", chat_id))
             else:
-                pipe.delete(_key("misses", chat_id))
+                pipe.delete(redis_key("misses", chat_id))
             _, misses = await pipe.execute()
         return int(misses) if missed else 0
 
     async def needs_resume(self, chat_id: int) -> bool:
-        return bool(await self.redis.sismember(_key("resume"), chat_id))
+        return bool(await self.redis.sismember(redis_key("resume"), chat_id))
 
     async def resumed(self, chat_id: int) -> None:
-        await self.redis.srem(_key("resume"), chat_id)
+        await self.redis.srem(redis_key("resume"), chat_id)
 
     # Operators
 
     async def name_operator(self, operator_id: int, first_name: str) -> None:
-        await self.redis.hset(_key("operators"), operator_id, first_name)
+        await self.redis.hset(redis_key("operators"), operator_id, first_name)
 
     async def operator_names(self) -> dict[int, str]:
-        names = await self.redis.hgetall(_key("operators"))
+        names = await self.redis.hgetall(redis_key("operators"))
         return {int(key): value.decode() for key, value in names.items()}

@@ -20,7 +20,8 @@ from redis.exceptions import RedisError
 
 from komekshi.channel import outbox
 from komekshi.core import settings
-from komekshi.desk.cases import PREFIX, RATINGS, SECONDS_BUCKETS, Resolution
+from komekshi.core.keys import CLAIMED, DEFERRED, METRICS, QUEUE
+from komekshi.desk.cases import RATINGS, SECONDS_BUCKETS, Resolution
 
 NAMESPACE = "komekshi_handoff"
 
@@ -52,13 +53,13 @@ def _histogram(
 
 async def render(redis: Redis) -> str:
     """Every metric, as Prometheus reads it."""
-    raw = await redis.hgetall(f"{PREFIX}:metrics")
+    raw = await redis.hgetall(METRICS)
     counts = {key.decode(): float(value) for key, value in raw.items()}
     undelivered = await outbox.pending(redis)
     live = {
-        "deferred": await redis.zcard(f"{PREFIX}:deferred"),
-        "waiting": await redis.zcard(f"{PREFIX}:queue"),
-        "claimed": await redis.scard(f"{PREFIX}:claimed"),
+        "deferred": await redis.zcard(DEFERRED),
+        "waiting": await redis.zcard(QUEUE),
+        "claimed": await redis.scard(CLAIMED),
     }
     lines = [
         f"# HELP {NAMESPACE}_cases_opened_total Cases handed to operators, by reason.",

@@ -36,8 +36,8 @@ from urllib.parse import urlparse
 import httpx
 
 from komekshi.core import settings
-from komekshi.core.settings import ROOT
 from komekshi.core.privacy import mask
+from komekshi.core.settings import ROOT
 
 BIN = Path(sys.executable).parent
 

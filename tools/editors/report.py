@@ -41,16 +41,17 @@ import yaml
 
 from komekshi.channel import analytics
 from komekshi.core import settings
+from komekshi.core.keys import METRICS
 from komekshi.core.language import LANGUAGES, Lang
 from komekshi.core.privacy import mask
-from komekshi.desk.cases import PREFIX, RATINGS
+from komekshi.core.vocabulary import FALLBACK, OUT_OF_SCOPE
+from komekshi.desk.cases import RATINGS
 from komekshi.knowledge.content import CONTENT, ROOT, Content, ContentError
 from tools.editors.review import REVIEW_DIR, REVIEWED, Encode, group
 
 REPORT = ROOT / "reports" / "report.html"
 EVALUATION = ROOT / "reports" / "evaluation.json"
 MODEL = ROOT / "models" / "komekshi.tar.gz"
-METRICS = f"{PREFIX}:metrics"
 TOP_TOPICS = 10
 TOP_GROUPS = 10
 EXAMPLES = 3
@@ -76,8 +77,8 @@ GROUP_NAMES: dict[str, dict[Lang, str]] = {
     },
 }
 REASONS: dict[str, tuple[str, str]] = {
-    analytics.FALLBACK: ("түсінбеді", "не понял"),
-    analytics.OUT_OF_SCOPE: ("тақырыптан тыс", "не по теме"),
+    FALLBACK: ("түсінбеді", "не понял"),
+    OUT_OF_SCOPE: ("тақырыптан тыс", "не по теме"),
     "handoff": ("операторға берілді", "передан оператору"),
 }
 
@@ -190,7 +191,7 @@ def _topics(
             (
                 (-count, key.removeprefix(prefix))
                 for key, count in counters.items()
-                if key.startswith(prefix) and key != f"{prefix}{analytics.FALLBACK}"
+                if key.startswith(prefix) and key != f"{prefix}{FALLBACK}"
             ),
         )[:TOP_TOPICS]
         topics[language] = [

@@ -38,7 +38,7 @@ from typing import Any
 import yaml
 
 from komekshi.actions.confidence import ranking
-from komekshi.core.vocabulary import OUT_OF_SCOPE, RETRIEVAL_INTENTS
+from komekshi.core.vocabulary import FALLBACK, OUT_OF_SCOPE, RETRIEVAL_INTENTS
 from komekshi.knowledge.content import ROOT, nlu_yaml
 
 BUILD = ROOT / "build"
@@ -187,7 +187,7 @@ def decide(parse: dict[str, Any], threshold: float, ambiguity: float, close: flo
            suggest_min: float) -> tuple[str | None, list[str]]:  # fmt: skip
     """What the bot does at these settings: (the class it answers, or None, and the classes
     it offers instead: none when it falls back with nothing to show)."""
-    intents = [i for i in parse.get("intent_ranking") or [] if i["name"] != "nlu_fallback"]
+    intents = [i for i in parse.get("intent_ranking") or [] if i["name"] != FALLBACK]
     if not intents:
         return None, []
     top = float(intents[0]["confidence"])

@@ -28,12 +28,12 @@ from typing import Any
 import yaml
 
 from komekshi.core.language import script_of
+from komekshi.core.vocabulary import FALLBACK, OUT_OF_SCOPE
 from komekshi.knowledge.content import ROOT
 
 HELDOUT = ROOT / "evaluation" / "intents_heldout.yml"
 REPORTS = ROOT / "reports"
-FALLBACK = "nlu_fallback"
-DECLINED = "out_of_scope"
+DECLINED = OUT_OF_SCOPE
 
 Parse = Callable[[str], dict[str, Any]]
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from komekshi.core.settings import ROOT
 from komekshi.core.language import script_of
+from komekshi.core.settings import ROOT
 from komekshi.core.vocabulary import Answer, class_of
 
 HELDOUT = ROOT / "evaluation" / "heldout"

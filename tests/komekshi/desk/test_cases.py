@@ -8,7 +8,8 @@ import uuid
 import pytest
 from redis.asyncio import Redis
 
-from komekshi.desk.cases import PREFIX, HandoffStore, Resolution, Status, Turn
+from komekshi.core.keys import METRICS, key
+from komekshi.desk.cases import HandoffStore, Resolution, Status, Turn
 
 
 @pytest.fixture
@@ -21,7 +22,7 @@ def _chat() -> int:
 
 
 async def _metric(store: HandoffStore, field: str) -> float:
-    return float(await store.redis.hget(f"{PREFIX}:metrics", field) or 0)
+    return float(await store.redis.hget(METRICS, field) or 0)
 
 
 async def test_a_case_opens_once_and_is_found_by_its_messages(store: HandoffStore) -> None:
@@ -51,9 +52,9 @@ async def test_places_in_the_queue_and_the_wait_estimate(store: HandoffStore) ->
     second, _ = await store.open_case(_chat(), language="ru", reason="citizen_request")
     first_place, second_place = await store.place(first.id), await store.place(second.id)
     assert first_place is not None and second_place == first_place + 1
-    await store.redis.delete(f"{PREFIX}:recent_claims")
+    await store.redis.delete(key("recent_claims"))
     assert await store.expected_wait_minutes(3, default_minutes=5) == 15
-    await store.redis.rpush(f"{PREFIX}:recent_claims", 30, 90)  # a minute on average
+    await store.redis.rpush(key("recent_claims"), 30, 90)  # a minute on average
     assert await store.expected_wait_minutes(3, default_minutes=5) == 3
     for case in (first, second):
         await store.close(case, Resolution.NO_REPLY, 1)

@@ -7,9 +7,9 @@ import re
 import shutil
 from pathlib import Path
 
+from tests.conftest import ROOT
 from tools.editors.checks import Finding, run
 
-from tests.conftest import ROOT
 TODAY = dt.date(2026, 12, 3)
 
 

@@ -14,7 +14,6 @@ from komekshi.channel import analytics
 from komekshi.knowledge.content import Content, ContentError
 from tools.editors.review import REVIEWED, assigned_examples, run
 
-from tests.conftest import ROOT
 QUESTIONS = [
     ("где можно поменять водительские права", "ru"),
     ("как поменять водительское удостоверение", "ru"),

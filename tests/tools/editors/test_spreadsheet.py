@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from komekshi.knowledge.content import Content
-from tools.editors.spreadsheet import SheetError, load, rows, save, write
-
 from tests.conftest import ROOT
+from tools.editors.spreadsheet import SheetError, load, rows, save, write
 
 
 @pytest.fixture
