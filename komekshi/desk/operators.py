@@ -28,12 +28,12 @@ from komekshi.channel.pause import RasaPause, sender_id
 from komekshi.core.language import Lang
 from komekshi.core.privacy import mask
 from komekshi.core.settings import Settings
+from komekshi.core.vocabulary import Reason
 from komekshi.desk.cases import (
     OPERATOR_RESOLUTIONS,
     RATINGS,
     Case,
     HandoffStore,
-    Reason,
     Resolution,
     Status,
     Turn,
