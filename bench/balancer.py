@@ -20,7 +20,6 @@ import contextlib
 import itertools
 import threading
 from collections.abc import Sequence
-from types import TracebackType
 
 import aiohttp
 from aiohttp import web
@@ -127,12 +126,7 @@ class BackgroundBalancer:
         asyncio.run_coroutine_threadsafe(self.balancer.start(), self._loop).result(10)
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         asyncio.run_coroutine_threadsafe(self.balancer.stop(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)

@@ -1,11 +1,11 @@
 """NLU speed: parse latency of the trained model and the time it takes to train.
 
 `python -m bench.nlu` parses every distinct held-out message (evaluation/heldout/, over 2,000
-in Kazakh and Russian) with the model loaded in
-this process, one at a time as the Rasa server does, after a short warm-up; the sentence
-model's cache is cleared first, so no message is answered from it. With `--train` it also
-trains the model into a temporary directory and times it. Prints a table and writes
-reports/bench_nlu.json. Target: p95 ≤ 60 ms a parse on the 2-core machine.
+in Kazakh and Russian) with the model loaded in this process, one at a time as the Rasa server
+does, after a short warm-up; the sentence model's cache is cleared first, so no message is
+answered from it. With `--train` it also trains the model into a temporary directory and
+times it. Prints a table and writes reports/bench_nlu.json. Target: p95 ≤ 60 ms a parse on
+the 2-core machine.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -23,9 +22,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.machine import cpu_model
 from komekshi.core.embedding import Embedder
-from komekshi.knowledge.content import ROOT
-from tools.ml.ablation import parser
+from komekshi.core.settings import ROOT
+from tools.ml.evaluate_intents import local_parser
 from tools.ml.heldout import all_texts
 
 MODEL = ROOT / "models" / "komekshi.tar.gz"
@@ -43,7 +43,7 @@ def _percentile(values: list[float], share: float) -> float:
 
 
 def parse_latency(model: Path) -> dict[str, Any]:
-    parse = parser(model)
+    parse = local_parser(model)
     for warm_up in ("сәлеметсіз бе", "здравствуйте", "ЦОН қашан ашылады"):
         parse(warm_up)
     Embedder.forget()
@@ -79,11 +79,7 @@ def training_seconds() -> float:
 def machine() -> dict[str, Any]:
     with open("/proc/meminfo", encoding="utf-8") as file:
         total_kb = int(file.readline().split()[1])
-    model = next(
-        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-         if line.startswith("model name")), platform.processor(),
-    )  # fmt: skip
-    return {"cpus": os.cpu_count(), "cpu": model, "memory_gb": round(total_kb / 2**20, 1)}
+    return {"cpus": os.cpu_count(), "cpu": cpu_model(), "memory_gb": round(total_kb / 2**20, 1)}
 
 
 def main() -> None:

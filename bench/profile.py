@@ -14,8 +14,10 @@ idle Sanic server as its `serve` frame with nothing above it.
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -43,6 +45,10 @@ ACTION_PARTS: tuple[tuple[str, str], ...] = (
     ("actions: other", "actions/"),
     ("rasa-sdk: request and tracker parsing", "rasa_sdk"),
 )
+# The processes `make bench --profile` samples.
+PROFILED = {"rasa": RASA_PARTS, "actions": ACTION_PARTS}
+# Long enough for any run: sampling stops early when `finish` stops it.
+LONGEST_SECONDS = 600
 _IDLE_LEAVES = (
     "select (selectors.py",
     "poll (multiprocessing/popen_fork.py",  # Rasa's first process, waiting on its workers
@@ -95,3 +101,30 @@ def summarize(raw: Path, parts: tuple[tuple[str, str], ...]) -> dict[str, object
         "busy_share": round(busy / total, 3) if total else 0.0,
         "parts": {name: round(n / busy, 3) for name, n in shares.most_common()} if busy else {},
     }
+
+
+Spies = list[tuple[str, Path, subprocess.Popen[bytes]]]
+
+
+def start(pids: dict[str, int], work: Path) -> Spies:
+    """Start sampling the PROFILED processes of a stack (`pids` by name), into files under
+    `work`; none without py-spy."""
+    spies: Spies = []
+    for name in PROFILED:
+        out = work / f"{name}.pyspy"
+        spy = record(pids[name], LONGEST_SECONDS, out)
+        if spy is not None:
+            spies.append((name, out, spy))
+    time.sleep(1.0)
+    return spies
+
+
+def finish(spies: Spies) -> dict[str, object]:
+    """Stop the sampling and summarise what each process's time went to."""
+    found: dict[str, object] = {}
+    for name, out, spy in spies:
+        spy.send_signal(signal.SIGINT)  # py-spy writes what it sampled and exits
+        spy.wait(60)
+        if out.exists():
+            found[name] = summarize(out, PROFILED[name])
+    return found

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
 import pytest
-import redis
 
 from komekshi.core.language import Lang
+from komekshi.core.settings import ROOT
 from komekshi.knowledge.register import Register, Service
-from tools.dev.stack import free_port, redis_server_binary
+from tools.dev.stack import redis_server
 
-ROOT = Path(__file__).resolve().parent.parent
 # The trained model under test: `make test` trains models/komekshi.tar.gz first; another path
 # can be given to test a model trained elsewhere.
 MODEL = Path(os.environ.get("KOMEKSHI_TEST_MODEL", ROOT / "models" / "komekshi.tar.gz"))
@@ -29,28 +27,11 @@ def redis_url() -> Iterator[str]:
     if external:
         yield external
         return
-    port = free_port()
-    with tempfile.TemporaryDirectory() as directory:
-        server = subprocess.Popen(
-            [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1",
-             "--dir", directory, "--save", ""],
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        url = f"redis://127.0.0.1:{port}/0"
-        client = redis.Redis.from_url(url)
-        for _ in range(100):
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                server.poll()
-                assert server.returncode is None, "redis-server exited at start"
-                import time
-
-                time.sleep(0.05)
-        yield url
-        server.terminate()
-        server.wait(10)
+    with (
+        tempfile.TemporaryDirectory() as directory,
+        redis_server(Path(directory), "--save", "") as port,
+    ):
+        yield f"redis://127.0.0.1:{port}/0"
 
 
 @cache

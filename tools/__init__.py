@@ -1,1 +1,2 @@
-"""Editors', ML and development tools: they may import the runtime (komekshi), the runtime never imports them."""
+"""Editors', ML and development tools: they may import the runtime (komekshi), the runtime never
+imports them."""

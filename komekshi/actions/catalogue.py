@@ -1,7 +1,7 @@
 """What the actions know: the register, the topics' labels, the confidence floor.
 
 Loaded once per process by `load()`, which the action server calls before it starts serving
-(komekshi/actions/__init__.py) so that no citizen waits for it, and which tests call themselves;
+(komekshi/actions/server.py) so that no citizen waits for it, and which tests call themselves;
 nothing is loaded when the package is imported.
 """
 
@@ -14,7 +14,7 @@ from komekshi.core.embedding import DEFAULT_PATH, Embedder, is_built
 from komekshi.core.language import Lang
 from komekshi.core.settings import quality
 from komekshi.core.vocabulary import class_of
-from komekshi.knowledge.content import Content
+from komekshi.knowledge.content import Content, short_name
 from komekshi.knowledge.register import Register
 
 log = logging.getLogger(__name__)
@@ -35,11 +35,6 @@ class Knowledge:
 _loaded: list[Knowledge] = []
 
 
-def short_name(name: dict[Lang, str]) -> dict[Lang, str]:
-    """A service's name fit for a button: without its parenthesised detail."""
-    return {language: text.split(" (")[0] for language, text in name.items()}
-
-
 def load() -> Knowledge:
     """The register (searched by meaning too when the sentence model is built) and the
     content's labels; loaded on the first call, the same object afterwards."""
@@ -55,7 +50,7 @@ def load() -> Knowledge:
     labels = dict(content.labels())
     labels.update({class_of("service", s.id): short_name(s.name) for s in register.services})
     labels.update({class_of("situation", s.id): s.name for s in register.situations})
-    covers = {topic.intent: list(topic.services) for topic in content.topics if topic.services}
-    knowledge = Knowledge(register, labels, covers, float(quality()["confidence"]["suggest_min"]))
+    suggest_min = float(quality()["confidence"]["suggest_min"])
+    knowledge = Knowledge(register, labels, content.covers(), suggest_min)
     _loaded.append(knowledge)
     return knowledge

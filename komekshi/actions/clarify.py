@@ -16,8 +16,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from komekshi.actions.catalogue import load
 from komekshi.actions.confidence import ranking, suggestions
-from komekshi.actions.handoff import hand_off
-from komekshi.actions.services import NAMES_A_SERVICE, answer_with
+from komekshi.actions.handoff import hand_off, reason_of
+from komekshi.actions.services import NAMES_A_SERVICE, answer_with, ask_which, subject_of
 from komekshi.actions.subject import answered, chosen, language_of
 from komekshi.actions.topics import answer_topic
 from komekshi.core.language import Lang
@@ -130,9 +130,9 @@ class ActionChooseTopic(Action):
         if answer and answer[0] == "faq":
             return answer_topic(dispatcher, answer[1])
         if topic == REQUEST_HUMAN:
-            return hand_off(dispatcher, "citizen_request")
+            return hand_off(dispatcher, reason_of(tracker))
         if topic in FACT_INTENTS:
-            return await _fact(dispatcher, tracker, domain, topic)
+            return _fact(dispatcher, tracker, domain, topic)
         if f"utter_{topic}" in domain["responses"]:
             dispatcher.utter_message(response=f"utter_{topic}")
             return answered(Answer.SMALL_TALK, topic)
@@ -140,16 +140,15 @@ class ActionChooseTopic(Action):
         return answered(Answer.NOT_UNDERSTOOD)
 
 
-async def _fact(
+def _fact(
     dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any], intent: str
 ) -> list[EventType]:
-    register = load().register
-    subject = [s for i in tracker.get_slot("subject_services") or [] if (s := register.get(i))]
+    """A fact chosen from "did you mean …?", about the one service of the subject."""
+    subject = subject_of(tracker, load().register)
     if len(subject) == 1:
         fact = FACT_INTENTS[intent]
         return answer_with(dispatcher, subject[0], language_of(tracker), domain, fact)
-    dispatcher.utter_message(response="utter_service_which")
-    return answered(Answer.CHOICE)
+    return ask_which(dispatcher)
 
 
 class ActionCorrect(Action):

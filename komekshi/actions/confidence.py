@@ -23,8 +23,8 @@ def ranking(parse: dict[str, Any]) -> list[tuple[str, float]]:
     (`faq/hkko`, `ask_service/<id>`).
 
     A retrieval intent's confidence is shared among its classes by the selector's ranking
-    (komekshi/rasa_server/components/intent_classifier.py), so `faq` at 0.6 with `faq/hkko` at 0.9 of it ranks
-    `faq/hkko` at 0.54.
+    (komekshi/rasa_server/components/intent_classifier.py), so `faq` at 0.6 with `faq/hkko`
+    at 0.9 of it ranks `faq/hkko` at 0.54.
     """
     ranked: list[tuple[str, float]] = []
     selectors = parse.get("response_selector") or {}

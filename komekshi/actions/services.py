@@ -17,12 +17,13 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from komekshi.actions.cards import card, fact_answer
-from komekshi.actions.catalogue import load, short_name
+from komekshi.actions.catalogue import load
 from komekshi.actions.confidence import ranking
 from komekshi.actions.subject import answered, chosen, language_of, question_text, subject_services
 from komekshi.core.language import Lang
 from komekshi.core.vocabulary import FACT_INTENTS, SERVICE, Answer, answer_of, class_of
 from komekshi.knowledge import responses
+from komekshi.knowledge.content import short_name
 from komekshi.knowledge.fact_questions import asked_fact
 from komekshi.knowledge.register import Register, Service
 
@@ -69,6 +70,17 @@ def pick(ranked: list[Candidate], subject: list[str]) -> tuple[Service | None, l
     if len(about) == 1:
         return about[0].service, []
     return None, [c.service for c in close]
+
+
+def subject_of(tracker: Tracker, register: Register) -> list[Service]:
+    """The services the conversation is about, those the register (still) has."""
+    return [s for i in subject_services(tracker) if (s := register.get(i))]
+
+
+def ask_which(dispatcher: CollectingDispatcher) -> list[EventType]:
+    """Which service? For a follow-up with no one subject to ask it about."""
+    dispatcher.utter_message(response="utter_service_which")
+    return answered(Answer.CHOICE)
 
 
 def service_button(service: Service, language: Lang, intent: str = SERVICE) -> dict[str, str]:
@@ -185,7 +197,7 @@ class ActionAnswerFact(Action):
         if button and (service := register.get(button)):
             return answer_with(dispatcher, service, language, domain, fact)
         text = str(tracker.latest_message.get("text") or "")
-        subject = [s for i in subject_services(tracker) if (s := register.get(i))]
+        subject = subject_of(tracker, register)
         named = named_by_model(tracker.latest_message, register)
         if named and named.service not in subject and (not subject or named.score >= NAMES_ANOTHER):
             return answer_with(dispatcher, named.service, language, domain, fact)
@@ -205,8 +217,7 @@ class ActionAnswerFact(Action):
         found = register.search(text)
         if found and found[0].score >= NAMES_A_SERVICE:
             return answer_with(dispatcher, found[0].service, language, domain, fact)
-        dispatcher.utter_message(response="utter_service_which")
-        return answered(Answer.CHOICE)
+        return ask_which(dispatcher)
 
 
 def named_by_model(parse: dict[str, Any], register: Register) -> Candidate | None:
@@ -233,10 +244,9 @@ class ActionAnswerVariant(Action):
         register = load().register
         language = language_of(tracker)
         text = str(tracker.latest_message.get("text") or "")
-        subject = [s for i in subject_services(tracker) if (s := register.get(i))]
+        subject = subject_of(tracker, register)
         if len(subject) != 1:
-            dispatcher.utter_message(response="utter_service_which")
-            return answered(Answer.CHOICE)
+            return ask_which(dispatcher)
         service = subject[0]
         matches = register.search(f"{service.name[language]} {text}")
         own = next((m.score for m in matches if m.service.id == service.id), 0.0)

@@ -20,7 +20,7 @@ from komekshi.actions.catalogue import load
 from komekshi.actions.clarify import clarify
 from komekshi.actions.confidence import ranking
 from komekshi.actions.services import ActionAnswerService, service_button
-from komekshi.actions.subject import answered, chosen, language_of, subject_services
+from komekshi.actions.subject import answered, chosen, language_of, record, subject_services
 from komekshi.core.language import Lang
 from komekshi.core.vocabulary import Answer, answer_of
 from komekshi.knowledge.register import GuideStep, LifeSituation
@@ -139,17 +139,15 @@ def step_answered(
         dispatcher.utter_message(
             response="utter_service_card", **card(service, language, domain["responses"])
         )
-        record: dict[str, Any] = {
-            "kind": str(Answer.SERVICE),
-            "id": service.id,
-            "fact": None,
-            "options": [],
-        }
-        slots.update(answer=record, service_ids=[service.id], subject_services=[service.id])
+        slots.update(
+            answer=record(Answer.SERVICE, service.id),
+            service_ids=[service.id],
+            subject_services=[service.id],
+        )
     else:
         dispatcher.utter_message(response="utter_guide_step_done")
         kind = Answer.GUIDE_NEXT if following else Answer.GUIDE_DONE
-        slots["answer"] = {"kind": str(kind), "id": None, "fact": None, "options": []}
+        slots["answer"] = record(kind)
         if following and subject_services(tracker) == [step.service]:
             slots["subject_services"] = [following.service]
     slots["guide_answer"] = None if following else "done"

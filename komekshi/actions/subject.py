@@ -41,6 +41,13 @@ def question_text(tracker: Tracker) -> str:
     return text
 
 
+def record(
+    kind: Answer, key: str | None = None, *, fact: str | None = None, options: Iterable[str] = ()
+) -> dict[str, Any]:
+    """What the citizen got, as the `answer` slot keeps it (and the REST channel reports it)."""
+    return {"kind": str(kind), "id": key, "fact": fact, "options": list(options)}
+
+
 def answered(
     kind: Answer,
     key: str | None = None,
@@ -55,9 +62,8 @@ def answered(
     """The slots of a turn that answered (`subject`: the new subject, with its services;
     `pending_fact`: the fact a "which one?" was asked for, answered once the citizen names
     one of the options)."""
-    record: dict[str, Any] = {"kind": str(kind), "id": key, "fact": fact, "options": list(options)}
     events: list[EventType] = [
-        SlotSet("answer", record),
+        SlotSet("answer", record(kind, key, fact=fact, options=options)),
         SlotSet("service_ids", [key] if kind == Answer.SERVICE and key else []),
         SlotSet("clarify_text", None),
         SlotSet("pending_fact", pending_fact),

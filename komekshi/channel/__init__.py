@@ -1,1 +1,2 @@
-"""The citizens' channel: Telegram in and out, Rasa in between, and the one policy of handing a citizen to a person."""
+"""The citizens' channel: Telegram in and out, Rasa in between, and the one policy of handing a
+citizen to a person."""

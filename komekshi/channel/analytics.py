@@ -2,8 +2,8 @@
 
 Per turn the bridge records what was understood, in which language, and whether it ended in a
 fallback or with a person; the questions the bot could not answer are kept, masked, for
-editors to review (tools/editors/review.py). Only counts and masked texts are stored: no chat ids, no
-names, no IIN, phone or card numbers.
+editors to review (tools/editors/review.py). Only counts and masked texts are stored: no chat
+ids, no names, no IIN, phone or card numbers.
 
 Keys: `komekshi:analytics` (hash of counters: `turns:<lang>`, `understood:<lang>`,
 `fallback:<lang>`, `handoff:<lang>`, `intent:<lang>:<intent>`) and `komekshi:unanswered`
@@ -12,18 +12,13 @@ Keys: `komekshi:analytics` (hash of counters: `turns:<lang>`, `understood:<lang>
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import subprocess
-import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import redis
 from redis.asyncio import Redis
 
-from komekshi.core import settings
 from komekshi.core.keys import ANALYTICS, UNANSWERED
 from komekshi.core.language import Lang
 from komekshi.core.privacy import mask
@@ -110,47 +105,3 @@ def _unanswered(entry_id: str, fields: dict[bytes, bytes]) -> Unanswered:
         reason=text["reason"],
         at=dt.datetime.fromtimestamp(millis / 1000, dt.UTC),
     )
-
-
-@contextlib.contextmanager
-def stored(config: settings.Settings, nothing_yet: str) -> Iterator[redis.Redis]:
-    """The bot's Redis, for the editors' tools (`make review`, `make report`): REDIS_URL, the
-    embedded one `make run` runs, or, when the bot is stopped, its saved data (.run/redis)
-    served by a Redis of our own for as long as the tool needs it.
-
-    Without any of them the tool stops with `nothing_yet`.
-    """
-    client = redis.Redis.from_url(config.resolved_redis_url)
-    try:
-        client.ping()
-        yield client
-        return
-    except redis.ConnectionError:
-        if config.redis_url:
-            raise
-    finally:
-        client.close()
-    from tools.dev.stack import ROOT as STACK_ROOT
-    from tools.dev.stack import free_port, redis_server_binary
-
-    data_dir = STACK_ROOT / ".run" / "redis"
-    if not data_dir.exists():
-        raise SystemExit(nothing_yet)
-    port = free_port()
-    server = subprocess.Popen(
-        [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1",
-         "--dir", str(data_dir), "--appendonly", "yes"],
-        stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    client = redis.Redis(port=port)
-    try:
-        for _ in range(100):
-            with contextlib.suppress(redis.ConnectionError, redis.BusyLoadingError):
-                client.ping()
-                break
-            time.sleep(0.1)
-        yield client
-    finally:
-        client.close()
-        server.terminate()
-        server.wait(10)

@@ -19,22 +19,18 @@ bridges never send the same ones).
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
 
+from komekshi.core import clock
 from komekshi.core.keys import BACKLOG
 
 # Pause between attempts while Rasa stays unreachable.
 RETRY_PAUSE_SECONDS = 2.0
 # Longest a bridge may take over a chat's kept messages before another may try.
 LOCK_MILLISECONDS = 120_000
-
-
-def _now() -> float:
-    return dt.datetime.now(dt.UTC).timestamp()
 
 
 @dataclass(frozen=True)
@@ -48,7 +44,7 @@ class Kept:
     # None for a pressed button, which means nothing to a person.
     said: str | None = None
     message_id: int | None = None
-    at: float = dataclasses.field(default_factory=_now)
+    at: float = dataclasses.field(default_factory=clock.timestamp)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), ensure_ascii=False)
@@ -91,13 +87,15 @@ class Backlog:
         """Keep a message; True if it is the first one kept (the citizen was not told yet)."""
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.rpush(self._box(chat_id), kept.to_json())
-            pipe.zadd(BACKLOG, {str(chat_id): _now() + RETRY_PAUSE_SECONDS}, nx=True)
+            pipe.zadd(BACKLOG, {str(chat_id): clock.timestamp() + RETRY_PAUSE_SECONDS}, nx=True)
             length, _ = await pipe.execute()
         return int(length) == 1
 
     async def due(self) -> list[int]:
         """Chats whose kept messages are due for another attempt."""
-        return [int(chat) for chat in await self.redis.zrangebyscore(BACKLOG, "-inf", _now())]
+        return [
+            int(chat) for chat in await self.redis.zrangebyscore(BACKLOG, "-inf", clock.timestamp())
+        ]
 
     async def claim(self, chat_id: int) -> bool:
         """Take a chat's kept messages over; False if another bridge is sending them."""
@@ -120,7 +118,7 @@ class Backlog:
         await self.redis.lpop(self._box(chat_id))
 
     async def later(self, chat_id: int, seconds: float = RETRY_PAUSE_SECONDS) -> None:
-        await self.redis.zadd(BACKLOG, {str(chat_id): _now() + seconds})
+        await self.redis.zadd(BACKLOG, {str(chat_id): clock.timestamp() + seconds})
 
     async def drop(self, chat_id: int) -> int:
         """Give up every kept message of a chat; how many there were."""

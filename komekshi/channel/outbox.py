@@ -24,6 +24,7 @@ from redis.asyncio import Redis
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
+from komekshi.core import clock
 from komekshi.core.keys import OUTBOX
 
 log = logging.getLogger(__name__)
@@ -97,10 +98,6 @@ def transient(error: TelegramError) -> bool:
     )
 
 
-def _now() -> float:
-    return dt.datetime.now(dt.UTC).timestamp()
-
-
 async def pending(redis: Redis) -> int:
     """How many messages wait for a retry (a metric)."""
     chats = await redis.zrange(OUTBOX, 0, -1)
@@ -131,7 +128,7 @@ class Courier:
         """Send now, or queue behind the chat's waiting messages (or for a retry)."""
         box = f"{OUTBOX}:{message.chat_id}"
         if await self.redis.llen(box):
-            await self._keep(message, due=_now())
+            await self._keep(message, due=clock.timestamp())
             return
         try:
             message_id = await self._deliver(message)
@@ -141,7 +138,7 @@ class Courier:
                 await self.failed(message)
                 return
             log.warning("Message to chat %s queued for a retry: %r", message.chat_id, error)
-            await self._keep(message, due=_now() + _delay(error, 0))
+            await self._keep(message, due=clock.timestamp() + _delay(error, 0))
             return
         await self.sent(message, message_id)
 
@@ -154,7 +151,7 @@ class Courier:
 
     async def flush(self) -> None:
         """Retry the waiting messages that are due, oldest first in each chat."""
-        for chat in await self.redis.zrangebyscore(OUTBOX, "-inf", _now()):
+        for chat in await self.redis.zrangebyscore(OUTBOX, "-inf", clock.timestamp()):
             await self._flush_chat(int(chat))
 
     async def _flush_chat(self, chat_id: int) -> None:
@@ -167,7 +164,7 @@ class Courier:
             except TelegramError as error:
                 attempt = int(await self.redis.incr(attempts_key))
                 if transient(error) and attempt < len(RETRY_DELAYS):
-                    due = _now() + _delay(error, attempt)
+                    due = clock.timestamp() + _delay(error, attempt)
                     await self.redis.zadd(OUTBOX, {str(chat_id): due})
                     return
                 log.error("Gave up a message to chat %s: %r", chat_id, error)

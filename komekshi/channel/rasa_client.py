@@ -3,11 +3,12 @@
 When Rasa is down or restarting, a citizen's message is never lost, and never waits on an
 open-ended promise. A refused connection means the message did not reach Rasa, so it is
 safe to send again: `send` retries it a few times at once (a blip), then raises
-`DialogueUnreachable`, and the bridge keeps the message in Redis (komekshi/channel/backlog.py), tells the
-citizen once that it will answer as soon as it can, and sends the kept messages in order
-when Rasa answers again — for up to RASA_RETRY_SECONDS (300); past that, the citizen is
-asked to write again. Any other failure (an error answer, a timeout) is not retried,
-because Rasa may already have acted on the message: the citizen gets the apology at once.
+`DialogueUnreachable`, and the bridge keeps the message in Redis
+(komekshi/channel/backlog.py), tells the citizen once that it will answer as soon as it can,
+and sends the kept messages in order when Rasa answers again — for up to RASA_RETRY_SECONDS
+(300); past that, the citizen is asked to write again. Any other failure (an error answer, a
+timeout) is not retried, because Rasa may already have acted on the message: the citizen gets
+the apology at once.
 """
 
 from __future__ import annotations

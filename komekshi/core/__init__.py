@@ -1,1 +1,2 @@
-"""What every process of Kömekshi shares: language, settings, the vocabulary, Redis key names, privacy, the sentence model."""
+"""What every process of Kömekshi shares: language, settings, the vocabulary, Redis key names,
+privacy, the sentence model."""

@@ -61,6 +61,8 @@ class Embedder:
         Runtime sets up its buffers on the first run); a server calls it at start, so that
         no citizen's message waits for either."""
         if self.path not in self._models:
+            # Imported on first use, for start-up speed: a process that never encodes (the
+            # bridge, the tools' --help) does not pay for ONNX Runtime.
             import onnxruntime
             from tokenizers import Tokenizer
 
@@ -128,8 +130,8 @@ class SharedVectors:
     """Sentence vectors of the last minutes in Redis, shared by the processes of one message.
 
     Rasa's NLU pipeline computes the e5 vector of every message (the featurizer), and the
-    action server computes it again to search the register (komekshi/knowledge/register.py): the most
-    expensive step of a turn, twice. With REDIS_URL set (as `make run` and deploy/ set it
+    action server computes it again to search the register (komekshi/knowledge/register.py):
+    the most expensive step of a turn, twice. With REDIS_URL set (as `make run` and deploy/ set it
     for both), the first process stores the vector for a few minutes under the model's
     fingerprint and a hash of the text, and the second one reads it instead of computing it.
     The vector is the one the second process would compute (same model, same code), so
@@ -143,6 +145,7 @@ class SharedVectors:
     _instances: ClassVar[dict[Path, SharedVectors | None]] = {}
 
     def __init__(self, url: str, model: Path) -> None:
+        # Imported only where vectors are shared, for start-up speed of the other processes.
         import redis
 
         self.redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)

@@ -46,7 +46,8 @@ class Settings:
     telegram_webhook_port: int = 8443
     # Token of Rasa's HTTP API (`--auth-token`); `make run` generates one when empty.
     rasa_token: str = ""
-    # How long a citizen's message waits for Rasa while it is unreachable (komekshi/channel/backlog.py).
+    # How long a citizen's message waits for Rasa while it is unreachable
+    # (komekshi/channel/backlog.py).
     rasa_retry_seconds: float = 300.0
     # Where the action server listens: only this machine unless told otherwise.
     action_server_host: str = "127.0.0.1"

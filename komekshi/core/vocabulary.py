@@ -57,10 +57,13 @@ class Answer(StrEnum):
 
 
 class Reason(StrEnum):
-    """Why a conversation went to a person."""
+    """Why a conversation went to a person: the same words from Rasa's `handoff` slot (the
+    REST payload's `handoff.reason`) to the case, its card, the metrics and the analytics."""
 
     CITIZEN_REQUEST = "citizen_request"
     OUT_OF_SCOPE = "out_of_scope"  # the citizen accepted the offer after such a question
+    # The citizen accepted the offer after a message not understood, or (decided by the
+    # bridge, not Rasa) two turns in a row were not understood.
     NOT_UNDERSTOOD = "not_understood"
     COMPLAINT = "complaint"  # the citizen accepted the offer after complaining
 

@@ -25,7 +25,6 @@ same moment cannot both win (the claim lock), and a crash never leaves half a ch
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from komekshi.core import clock
 from komekshi.core.keys import PREFIX
 from komekshi.core.keys import key as redis_key
 from komekshi.core.language import Lang
@@ -102,7 +102,7 @@ class Case:
 
 @dataclass(frozen=True)
 class Turn:
-    """What Rasa understood in a citizen's turn (or `upset`, when the bridge offered help)."""
+    """What Rasa understood in a citizen's turn: the intent and how sure it was."""
 
     intent: str
     confidence: float
@@ -208,10 +208,6 @@ return redis.call('HSETNX', KEYS[1], 'rating', ARGV[2])
 """
 
 
-def _now() -> float:
-    return dt.datetime.now(dt.UTC).timestamp()
-
-
 class HandoffStore:
     """Cases and conversation facts the bridge keeps in Redis."""
 
@@ -242,7 +238,7 @@ class HandoffStore:
 
         Returns the case and whether it is new.
         """
-        now = _now()
+        now = clock.timestamp()
         fields: dict[str, Any] = {
             "chat_id": chat_id,
             "language": language,
@@ -285,7 +281,7 @@ class HandoffStore:
     async def queue(self, case_id: int) -> bool:
         """Put a deferred case in the queue (at opening); False if it is not deferred."""
         keys = [redis_key("case", case_id), redis_key("deferred"), redis_key("queue")]
-        return bool(await self._queue(keys=keys, args=[case_id, _now()]))
+        return bool(await self._queue(keys=keys, args=[case_id, clock.timestamp()]))
 
     async def place(self, case_id: int) -> int | None:
         """The case's place in the queue, from 1; None when it is not waiting."""
@@ -300,7 +296,7 @@ class HandoffStore:
 
     async def claim(self, case_id: int, operator_id: int) -> tuple[bool, int | None]:
         """Take a waiting case; only one operator can hold it. Returns (won, holder)."""
-        now = _now()
+        now = clock.timestamp()
         keys = [redis_key("case", case_id), redis_key("queue"), redis_key("claimed")]
         won, holder, first = await self._claim(keys=keys, args=[case_id, operator_id, now])
         if first:
@@ -329,7 +325,7 @@ class HandoffStore:
 
         `closed_by` is the operator, or the citizen's chat when they cancel.
         """
-        now = _now()
+        now = clock.timestamp()
         keys = [
             redis_key("case", case.id), redis_key("active", case.chat_id), redis_key("queue"),
             redis_key("deferred"), redis_key("claimed"), redis_key("resume"),

@@ -1,11 +1,11 @@
 """How the operators' desk performs, in the Prometheus text format.
 
-The bridge records, in Redis, every case opened (by reason) and closed (by resolution), the
-time from the queue to a claim, the handling time from the first claim to closing, and the
-citizens' ratings (komekshi/desk/cases.py). This module turns them, with the live queue, into metrics:
-served by the bridge at `http://METRICS_HOST:METRICS_PORT/metrics` for Prometheus to scrape,
-and printed by `python -m komekshi.desk.metrics` for a one-off look or an export. No personal data:
-only counts, durations and ratings.
+The bridge records, in Redis, every case opened (by reason, a `Reason`) and closed (by
+resolution), the time from the queue to a claim, the handling time from the first claim to
+closing, and the citizens' ratings (komekshi/desk/cases.py). This module turns them, with the
+live queue, into metrics: served by the bridge at `http://METRICS_HOST:METRICS_PORT/metrics`
+for Prometheus to scrape, and printed by `python -m komekshi.desk.metrics` for a one-off look
+or an export. No personal data: only counts, durations and ratings.
 """
 
 from __future__ import annotations

@@ -1,69 +1,63 @@
-"""The operators' desk: cases in the operators' Telegram group, from the queue to a rating.
+"""The operators' handlers: what operators write and press in the operators' chat.
 
-A case appears in the operators' chat (OPERATORS_CHAT_ID) as a card: in a forum topic of its
-own when the group has topics, else as a message that operators reply to. Its buttons claim
-it (one operator holds it), give it back to the queue, hand it to a colleague and close it
-with a resolution. Everything a citizen sends while the case is open is relayed to it, and
-everything its holder writes there is sent to that citizen by the bot, with nobody else able
-to reach the case. After closing, the citizen is asked for a rating and Rasa resumes.
-
-Citizens' texts are masked (IIN, phone, card numbers) before they reach the group: it is a
-shared chat, not a system of record. Attachments are copied as they are.
+Only operators may act on a case, and only in their own chat: every handler here goes through
+one guard, `operators_only`, which lets an update through when it comes from the operators'
+chat (OPERATORS_CHAT_ID) and from an operator (listed in OPERATOR_IDS, or an admin of the
+group), and refuses it otherwise, so no handler can forget to ask. Behind the guard: a reply
+in a case's topic or to its card goes to the citizen, `/close` closes the case, and the
+card's buttons claim it (one operator holds it), give it back to the queue, hand it to a
+colleague and close it with a resolution (komekshi/desk/desk.py does what they decide).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import datetime as dt
+import functools
 import logging
-import re
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message, User
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update, User
 from telegram.error import TelegramError
+from telegram.ext import ContextTypes
 
-from komekshi.channel.outbox import Courier, Keyboard, Outgoing, markup
-from komekshi.channel.pause import RasaPause, sender_id
-from komekshi.core.language import Lang
-from komekshi.core.privacy import mask
-from komekshi.core.settings import Settings
-from komekshi.core.vocabulary import Reason
-from komekshi.desk.cases import (
-    OPERATOR_RESOLUTIONS,
-    RATINGS,
-    Case,
-    HandoffStore,
-    Resolution,
-    Status,
-    Turn,
-)
-from komekshi.desk.hours import ScheduleFile
-from komekshi.knowledge import responses
+from komekshi.channel.outbox import Outgoing
+from komekshi.desk.cards import Button, name
+from komekshi.desk.cases import OPERATOR_RESOLUTIONS, Case, Resolution, Status
+from komekshi.desk.desk import Desk
 
 log = logging.getLogger(__name__)
 
-# Button data: `<action>:<case id>[:<argument>]`.
-_BUTTON = re.compile(r"^(claim|release|transfer|close|cancel|rate):(\d+)(?::(\w+))?$")
-# How long the group's forum capability and its admins are trusted before asking again.
-CHAT_INFO_SECONDS = 300.0
-# A relayed text must stay under Telegram's 4096 characters with its prefix.
-RELAY_LIMIT = 3900
-TRANSCRIPT_LINE = 300
+OperatorHandler = Callable[["Operators", Update, User], Coroutine[Any, Any, None]]
+Handler = Callable[["Operators", Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
-@dataclass(frozen=True)
-class Button:
-    """A pressed button of the desk (parsed from its callback data)."""
+def operators_only(handler: OperatorHandler) -> Handler:
+    """The operator guard: the handler runs for an operator in the operators' chat, else not.
 
-    action: str
-    case_id: int
-    argument: str | None
+    Anyone else's button gets an alert that only operators may press it, and their message is
+    ignored (operators' chats have other members); an update from elsewhere is dropped.
+    Operators are named on the way in, for the cards and transfers.
+    """
 
-    @classmethod
-    def parse(cls, data: str) -> Button | None:
-        match = _BUTTON.match(data)
-        return cls(match[1], int(match[2]), match[3]) if match else None
+    @functools.wraps(handler)
+    async def guarded(self: Operators, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat, user, query = update.effective_chat, update.effective_user, update.callback_query
+        if chat is None or chat.id != self.desk.config.operators_chat_id or user is None:
+            if query:
+                await query.answer()
+            return
+        if not await self.desk.is_operator(user):
+            if query:
+                alert = self.desk.cards.text("utter_operator_not_allowed")
+                await query.answer(alert, show_alert=True)
+            else:
+                log.info("Ignored a message in the operators' chat from non-operator %s", user.id)
+            return
+        await self.desk.store.name_operator(user.id, user.first_name)
+        await handler(self, update, user)
+
+    return guarded
 
 
 @dataclass(frozen=True)
@@ -74,327 +68,20 @@ class Notice:
     thread_id: int | None
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+class Operators:
+    """The operators' Telegram handlers, each behind `operators_only`."""
 
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+        self.store = desk.store
+        self.cards = desk.cards
 
-class Desk:
-    """Cases between citizens and operators, over the bot; state in `HandoffStore`."""
-
-    def __init__(
-        self,
-        config: Settings,
-        store: HandoffStore,
-        texts: responses.Responses,
-        bot: Bot,
-        schedule: ScheduleFile,
-        rasa: RasaPause,
-    ) -> None:
-        self.config = config
-        self.store = store
-        self.texts = texts
-        self.bot = bot
-        self.schedule = schedule
-        self.rasa = rasa
-        self.courier = Courier(bot, store.redis, self._sent, self._failed)
-        self._forum: tuple[float, bool] | None = None
-        self._admins: tuple[float, frozenset[int]] | None = None
-
-    # Saying things
-
-    def render(self, response: str, language: Lang, /, **values: Any) -> tuple[str, Keyboard]:
-        """A response of domain.yml in one language, its text and buttons filled in."""
-        variation = responses.variation(self.texts, response, language)
-        buttons = tuple(
-            ((b["title"].format(**values), b["payload"].format(**values)),)
-            for b in variation.get("buttons", [])
-        )
-        return responses.text(self.texts, response, language, **values), buttons
-
-    def operator_text(self, response: str, /, **values: Any) -> str:
-        return responses.text(self.texts, response, self.config.operator_language, **values)
-
-    async def say(
-        self, chat_id: int, response: str, language: Lang, /, buttons: Keyboard = (), **values: Any
-    ) -> None:
-        """Send a citizen a response in their language (with its buttons, or these)."""
-        text, own = self.render(response, language, **values)
-        await self.courier.send(Outgoing(chat_id, text, buttons or own))
-
-    async def tell_operators(
-        self, response: str, case: Case, /, buttons: Keyboard = (), **values: Any
-    ) -> None:
-        """Post about a case in the operators' chat: in its topic, in reply to its card."""
-        text, own = self.render(response, self.config.operator_language, **values)
-        await self.courier.send(
-            Outgoing(
-                self.config.operators_chat_id,
-                text,
-                buttons or own,
-                reply_to=case.card_message_id,
-                thread_id=case.topic_id,
-                case_id=case.id,
-            )
-        )
-
-    # Opening a case
-
-    def is_open(self) -> bool:
-        return self.schedule.current().is_open(_now())
-
-    async def hand_off(
-        self, chat_id: int, language: Lang, reason: Reason, first_name: str, turn: Turn
-    ) -> None:
-        """Open a case for a citizen: queued now, or deferred to opening time."""
-        case, created = await self.store.open_case(
-            chat_id,
-            language=language,
-            reason=reason,
-            first_name=first_name,
-            intent=turn.intent,
-            confidence=turn.confidence,
-            deferred=not self.is_open(),
-        )
-        if not created:
-            return
-        log.info("Case %s opened for chat %s (%s, %s)", case.id, chat_id, reason, case.status)
-        await self.rasa.pause(sender_id(chat_id))
-        if case.status == Status.DEFERRED:
-            schedule = self.schedule.current()
-            opens = schedule.next_opening(_now()).strftime("%d.%m.%Y %H:%M")
-            await self.say(
-                chat_id, "utter_handoff_after_hours", language, opens=opens, case_id=case.id
-            )
-            return
-        await self._post(case)
-        await self._tell_place(case)
-
-    async def _post(self, case: Case) -> Case:
-        """Post the case's card: in a new forum topic if the group has topics."""
-        lines = await self.store.transcript(case.chat_id)
-        transcript = "\n".join(line[:TRANSCRIPT_LINE] for line in lines) or "—"
-        await self.store.freeze_transcript(case.id, transcript)
-        case = dataclasses.replace(case, card_transcript=transcript)
-        thread_id = await self._open_topic(case)
-        text, buttons = self._card(case, await self.store.operator_names())
-        await self.courier.send(
-            Outgoing(
-                self.config.operators_chat_id,
-                text,
-                buttons,
-                thread_id=thread_id,
-                case_id=case.id,
-                card=True,
-            )
-        )
-        return await self.store.case(case.id) or case
-
-    async def _open_topic(self, case: Case) -> int | None:
-        if not await self._has_topics():
-            return None
-        try:
-            topic = await self.bot.create_forum_topic(
-                self.config.operators_chat_id, f"#{case.id} {case.first_name}"[:128]
-            )
-        except TelegramError as error:
-            log.warning("No forum topic for case %s, posting a card instead: %r", case.id, error)
-            return None
-        await self.store.link_topic(case.id, topic.message_thread_id)
-        return topic.message_thread_id
-
-    async def _has_topics(self) -> bool:
-        """Whether the operators' group is a forum (asked now and then, not every time)."""
-        now = _now().timestamp()
-        if self._forum and now - self._forum[0] < CHAT_INFO_SECONDS:
-            return self._forum[1]
-        try:
-            forum = bool((await self.bot.get_chat(self.config.operators_chat_id)).is_forum)
-        except TelegramError as error:
-            log.info("Operators' chat capabilities unknown, using case cards: %r", error)
-            forum = False
-        self._forum = (now, forum)
-        return forum
-
-    async def _tell_place(self, case: Case) -> None:
-        place = await self.store.place(case.id)
-        if place is None:
-            return
-        minutes = await self.store.expected_wait_minutes(
-            place, self.schedule.current().default_wait_minutes
-        )
-        await self.say(
-            case.chat_id,
-            "utter_handoff_queued",
-            case.language,
-            place=place,
-            minutes=minutes,
-            case_id=case.id,
-        )
-
-    async def tick(self) -> None:
-        """Every second: retry undelivered messages; at opening, queue the deferred cases."""
-        await self.courier.flush()
-        if not self.is_open():
-            return
-        for deferred in await self.store.deferred_cases():
-            if not await self.store.queue(deferred.id):
-                continue
-            case = await self._post(await self.store.case(deferred.id) or deferred)
-            for item in await self.store.take_left(case.id):
-                await self._relay_to_case(case, item.get("text"), item.get("message_id"))
-            await self.say(case.chat_id, "utter_handoff_desk_open", case.language)
-            await self._tell_place(case)
-            log.info("Deferred case %s queued at opening", case.id)
-
-    # The card
-
-    def _card(self, case: Case, names: dict[int, str]) -> tuple[str, Keyboard]:
-        tz = self.schedule.current().timezone
-        status, buttons = self._status(case, names)
-        text = self.operator_text(
-            "utter_operator_case",
-            case_id=case.id,
-            status=status,
-            first_name=case.first_name or "—",
-            language=case.language,
-            reason=self.operator_text(f"utter_operator_reason_{case.reason}"),
-            intent=case.intent or "—",
-            confidence=f"{case.confidence:.2f}",
-            opened=dt.datetime.fromtimestamp(case.opened_at, tz).strftime("%d.%m.%Y %H:%M"),
-            transcript=case.card_transcript or "—",
-        )
-        return text, buttons
-
-    def _status(self, case: Case, names: dict[int, str]) -> tuple[str, Keyboard]:
-        language = self.config.operator_language
-        if case.status == Status.CLAIMED:
-            operator = _name(names, case.operator_id)
-            return self.render(
-                "utter_operator_status_claimed", language, case_id=case.id, operator=operator
-            )
-        if case.status == Status.CLOSED:
-            resolution = self.operator_text(f"utter_operator_resolution_{case.resolution}")
-            rating = str(case.rating) if case.rating else "—"
-            return self.render(
-                "utter_operator_status_closed", language, resolution=resolution, rating=rating
-            )
-        minutes = int((_now().timestamp() - case.opened_at) // 60)
-        return self.render(
-            "utter_operator_status_waiting", language, case_id=case.id, minutes=minutes
-        )
-
-    async def _refresh_card(self, case_id: int) -> None:
-        """Show the case's new state on its card (buttons included)."""
-        case = await self.store.case(case_id)
-        if case is None or case.card_message_id is None:
-            return
-        text, buttons = self._card(case, await self.store.operator_names())
-        try:
-            await self.bot.edit_message_text(
-                text,
-                self.config.operators_chat_id,
-                case.card_message_id,
-                reply_markup=markup(buttons) or InlineKeyboardMarkup([]),
-            )
-        except TelegramError as error:
-            log.warning("Card of case %s not updated: %r", case_id, error)
-
-    # Relays
-
-    async def relay_from_citizen(self, case: Case, message: Message) -> None:
-        """A citizen's message to their case (kept for opening time after hours)."""
-        text = message.text
-        if case.status == Status.DEFERRED:
-            item = {"text": mask(text)} if text is not None else {"message_id": message.message_id}
-            if await self.store.leave(case.id, item):
-                await self.say(case.chat_id, "utter_handoff_left", case.language)
-            return
-        await self._relay_to_case(case, text, message.message_id)
-
-    async def _relay_to_case(self, case: Case, text: str | None, message_id: int | None) -> None:
-        relay = Outgoing(
-            self.config.operators_chat_id,
-            reply_to=case.card_message_id if case.topic_id is None else None,
-            thread_id=case.topic_id,
-            case_id=case.id,
-            relay=True,
-        )
-        if text is None:
-            assert message_id is not None
-            await self.courier.send(dataclasses.replace(relay, copy_of=(case.chat_id, message_id)))
-            return
-        await self.store.remember(case.chat_id, "citizen", text)
-        relayed = self.operator_text(
-            "utter_operator_citizen_message",
-            case_id=case.id,
-            first_name=case.first_name or "—",
-            text=mask(text)[:RELAY_LIMIT],
-        )
-        await self.courier.send(dataclasses.replace(relay, text=relayed))
-
-    async def _relay_to_citizen(self, case: Case, message: Message) -> None:
-        if message.text is None:
-            copy = (message.chat_id, message.message_id)
-            relay = Outgoing(case.chat_id, copy_of=copy, case_id=case.id, relay=True)
-        else:
-            text, _ = self.render(
-                "utter_channel_operator_message", case.language, text=message.text[:RELAY_LIMIT]
-            )
-            relay = Outgoing(case.chat_id, text, case_id=case.id, relay=True)
-            await self.store.remember(case.chat_id, "operator", message.text)
-        await self.courier.send(relay)
-
-    async def _sent(self, message: Outgoing, message_id: int) -> None:
-        """Link what reached the operators' chat to its case, so replies to it find it."""
-        if message.chat_id == self.config.operators_chat_id and message.case_id:
-            await self.store.link_message(message.case_id, message_id, card=message.card)
-
-    async def _failed(self, message: Outgoing) -> None:
-        """A relay Telegram would not take: tell both sides, so nobody waits for it."""
-        case = await self.store.case(message.case_id) if message.relay and message.case_id else None
-        if case is None:
-            return
-        if message.chat_id == self.config.operators_chat_id:
-            if message.copy_of:
-                await self.tell_operators(
-                    "utter_operator_citizen_attachment_failed",
-                    case,
-                    case_id=case.id,
-                    first_name=case.first_name or "—",
-                )
-                await self.say(case.chat_id, "utter_channel_attachment_failed", case.language)
-            return
-        await self.tell_operators("utter_operator_undelivered", case, case_id=case.id)
-        if message.copy_of:
-            await self.say(case.chat_id, "utter_channel_operator_attachment_failed", case.language)
-
-    # Operators
-
-    async def is_operator(self, user: User) -> bool:
-        """Listed in OPERATOR_IDS, or an admin of the operators' group."""
-        return not user.is_bot and (
-            user.id in self.config.operator_ids or user.id in await self._group_admins()
-        )
-
-    async def _group_admins(self) -> frozenset[int]:
-        now = _now().timestamp()
-        if self._admins and now - self._admins[0] < CHAT_INFO_SECONDS:
-            return self._admins[1]
-        try:
-            members = await self.bot.get_chat_administrators(self.config.operators_chat_id)
-            admins = frozenset(m.user.id for m in members if not m.user.is_bot)
-        except TelegramError as error:
-            log.info("Admins of the operators' chat unknown, OPERATOR_IDS only: %r", error)
-            admins = frozenset()
-        self._admins = (now, admins)
-        return admins
-
-    async def on_operator_message(self, message: Message, user: User) -> None:
+    @operators_only
+    async def on_message(self, update: Update, user: User) -> None:
         """An operator wrote in the operators' chat: to a case, a command, or to colleagues."""
-        if not await self.is_operator(user):
-            log.info("Ignored a message in the operators' chat from non-operator %s", user.id)
+        message = update.effective_message
+        if message is None:
             return
-        await self.store.name_operator(user.id, user.first_name)
         case = await self._case_of(message)
         words = (message.text or "").split()
         command = words[0].split("@")[0].lower() if words and words[0].startswith("/") else ""
@@ -402,21 +89,37 @@ class Desk:
         if case is None:
             # Operators talk among themselves in the group too; only a command needs a case.
             if command:
-                await self._notify(notice, self.operator_text("utter_operator_not_a_case"))
+                await self._notify(notice, self.cards.text("utter_operator_not_a_case"))
             return
         if command and command != "/close":
             # Never relayed: a mistyped command is not meant for the citizen.
-            await self._notify(notice, self.operator_text("utter_operator_unknown_command"))
+            await self._notify(notice, self.cards.text("utter_operator_unknown_command"))
             return
         refusal = await self._refusal(case, user, "close" if command else "reply")
         if refusal:
             await self._notify(notice, refusal)
         elif not command:
-            await self._relay_to_citizen(case, message)
+            await self.desk.relay_to_citizen(case, message)
         elif len(words) > 1 and words[1] in OPERATOR_RESOLUTIONS:
-            await self.close(case, Resolution(words[1]), user.id)
+            await self.desk.close(case, Resolution(words[1]), user.id)
         else:
             await self._ask_resolution(case)
+
+    @operators_only
+    async def on_button(self, update: Update, user: User) -> None:
+        """Claim, give back, transfer or close, pressed on a card or a question about one."""
+        query = update.callback_query
+        if query is None:
+            return
+        button = Button.parse(query.data or "")
+        case = await self.store.case(button.case_id) if button else None
+        if button is None or case is None or button.action in ("cancel", "rate"):
+            await query.answer()
+            return
+        alert = await self._refusal(case, user, button.action)
+        if alert is None:
+            alert = await self._act(case, user, button, query)
+        await query.answer(alert, show_alert=bool(alert))
 
     async def _case_of(self, message: Message) -> Case | None:
         """The case a message in the operators' chat is about: by its topic or its reply."""
@@ -434,21 +137,21 @@ class Desk:
         nobody else may write to the citizen, give the case back or hand it on.
         """
         if not case.active:
-            return self.operator_text("utter_operator_case_is_closed", case_id=case.id)
+            return self.cards.text("utter_operator_case_is_closed", case_id=case.id)
         if case.status == Status.CLAIMED:
             if case.operator_id == user.id or action == "claim":
                 return None
-            operator = _name(await self.store.operator_names(), case.operator_id)
-            return self.operator_text("utter_operator_held_by", case_id=case.id, operator=operator)
+            operator = name(await self.store.operator_names(), case.operator_id)
+            return self.cards.text("utter_operator_held_by", case_id=case.id, operator=operator)
         if action in ("claim", "close"):
             return None
-        return self.operator_text("utter_operator_claim_first", case_id=case.id)
+        return self.cards.text("utter_operator_claim_first", case_id=case.id)
 
     async def _notify(self, notice: Notice, text: str) -> None:
         """Answer an operator's message, in its thread."""
-        await self.courier.send(
+        await self.desk.courier.send(
             Outgoing(
-                self.config.operators_chat_id,
+                self.desk.config.operators_chat_id,
                 text,
                 reply_to=notice.reply_to,
                 thread_id=notice.thread_id,
@@ -456,80 +159,58 @@ class Desk:
         )
 
     async def _ask_resolution(self, case: Case) -> None:
-        buttons = tuple(
-            ((self.operator_text(f"utter_operator_resolution_{r}"), f"close:{case.id}:{r}"),)
-            for r in OPERATOR_RESOLUTIONS
-        )
-        await self.tell_operators(
-            "utter_operator_close_choose", case, buttons=buttons, case_id=case.id
+        await self.desk.tell_operators(
+            "utter_operator_close_choose",
+            case,
+            buttons=self.cards.resolutions(case),
+            case_id=case.id,
         )
 
-    async def on_operator_button(self, query: CallbackQuery) -> None:
-        """Claim, give back, transfer or close, pressed on a card or a question about one."""
-        user = query.from_user
-        button = Button.parse(query.data or "")
-        case = await self.store.case(button.case_id) if button else None
-        if button is None or case is None or button.action in ("cancel", "rate"):
-            await query.answer()
-            return
-        if not await self.is_operator(user):
-            await query.answer(self.operator_text("utter_operator_not_allowed"), show_alert=True)
-            return
-        await self.store.name_operator(user.id, user.first_name)
-        alert = await self._refusal(case, user, button.action)
-        if alert is None:
-            alert = await self._act(case, user, button, query.message)
-        await query.answer(alert, show_alert=bool(alert))
-
-    async def _act(self, case: Case, user: User, button: Button, pressed: Any) -> str | None:
+    async def _act(
+        self, case: Case, user: User, button: Button, query: CallbackQuery
+    ) -> str | None:
         """Do what an operator's button says; an alert for them if it could not be done."""
         if button.action == "claim":
             won, holder = await self.store.claim(case.id, user.id)
             if not won:
-                operator = _name(await self.store.operator_names(), holder)
-                return self.operator_text(
-                    "utter_operator_held_by", case_id=case.id, operator=operator
-                )
+                operator = name(await self.store.operator_names(), holder)
+                return self.cards.text("utter_operator_held_by", case_id=case.id, operator=operator)
             log.info("Case %s claimed by operator %s", case.id, user.id)
-            await self._refresh_card(case.id)
-            await self.say(case.chat_id, "utter_handoff_claimed", case.language)
+            await self.desk.refresh_card(case.id)
+            await self.desk.say(case.chat_id, "utter_handoff_claimed", case.language)
         elif button.action == "release":
             await self.store.release(case.id, user.id)
-            await self._refresh_card(case.id)
+            await self.desk.refresh_card(case.id)
         elif button.action == "close" and button.argument in OPERATOR_RESOLUTIONS:
-            await self._remove_buttons(pressed)
-            await self.close(case, Resolution(button.argument), user.id)
+            await self._remove_buttons(query.message)
+            await self.desk.close(case, Resolution(button.argument), user.id)
         elif button.action == "close":
             await self._ask_resolution(case)
         elif button.argument is None:
             return await self._ask_colleague(case, user)
         else:
-            return await self._transfer(case, user, int(button.argument), pressed)
+            return await self._transfer(case, user, int(button.argument), query.message)
         return None
 
-    async def _colleagues(self, user: User) -> list[int]:
-        return sorted((self.config.operator_ids | await self._group_admins()) - {user.id})
-
     async def _ask_colleague(self, case: Case, user: User) -> str | None:
-        colleagues = await self._colleagues(user)
+        colleagues = await self.desk.colleagues(user)
         if not colleagues:
-            return self.operator_text("utter_operator_no_colleagues")
-        names = await self.store.operator_names()
-        buttons = tuple(((_name(names, c), f"transfer:{case.id}:{c}"),) for c in colleagues)
-        await self.tell_operators(
+            return self.cards.text("utter_operator_no_colleagues")
+        buttons = self.cards.colleagues(case, colleagues, await self.store.operator_names())
+        await self.desk.tell_operators(
             "utter_operator_transfer_choose", case, buttons=buttons, case_id=case.id
         )
         return None
 
     async def _transfer(self, case: Case, user: User, colleague: int, pressed: Any) -> str | None:
-        if colleague not in await self._colleagues(user) or not await self.store.transfer(
+        if colleague not in await self.desk.colleagues(user) or not await self.store.transfer(
             case.id, user.id, colleague
         ):
-            return self.operator_text("utter_operator_no_colleagues")
+            return self.cards.text("utter_operator_no_colleagues")
         await self._remove_buttons(pressed)
-        await self._refresh_card(case.id)
-        operator = _name(await self.store.operator_names(), colleague)
-        await self.tell_operators(
+        await self.desk.refresh_card(case.id)
+        operator = name(await self.store.operator_names(), colleague)
+        await self.desk.tell_operators(
             "utter_operator_transferred", case, case_id=case.id, operator=operator
         )
         log.info("Case %s transferred from %s to %s", case.id, user.id, colleague)
@@ -539,74 +220,8 @@ class Desk:
         """A question answered (resolution, colleague) loses its buttons."""
         if isinstance(pressed, Message):
             try:
-                await self.bot.edit_message_reply_markup(
+                await self.desk.bot.edit_message_reply_markup(
                     pressed.chat_id, pressed.message_id, reply_markup=InlineKeyboardMarkup([])
                 )
             except TelegramError as error:
                 log.debug("Buttons not removed: %r", error)
-
-    # Closing, cancelling, rating
-
-    async def close(self, case: Case, resolution: Resolution, closed_by: int) -> None:
-        """Close a case; an operator's closing asks the citizen for a rating."""
-        if not await self.store.close(case, resolution, closed_by):
-            return
-        log.info("Case %s closed (%s) by %s", case.id, resolution, closed_by)
-        case = await self.store.case(case.id) or case
-        if case.card_message_id or case.topic_id:  # a case cancelled after hours never showed
-            await self._refresh_card(case.id)
-            await self.tell_operators("utter_operator_case_closed", case, case_id=case.id)
-        if case.topic_id:
-            try:
-                await self.bot.close_forum_topic(self.config.operators_chat_id, case.topic_id)
-            except TelegramError as error:
-                log.warning("Topic of case %s not closed: %r", case.id, error)
-        if resolution == Resolution.CANCELLED:
-            await self.say(case.chat_id, "utter_handoff_cancelled", case.language)
-        else:
-            await self.say(case.chat_id, "utter_channel_handoff_closed", case.language)
-            stars = tuple((f"{n} ⭐", f"rate:{case.id}:{n}") for n in RATINGS)
-            await self.say(case.chat_id, "utter_rating_ask", case.language, buttons=(stars,))
-        await self.resume(case.chat_id)
-
-    async def resume(self, chat_id: int) -> bool:
-        """Resume the citizen's conversation in Rasa if a closed case left it paused."""
-        if not await self.store.needs_resume(chat_id):
-            return True
-        if not await self.rasa.resume(sender_id(chat_id)):
-            return False
-        await self.store.resumed(chat_id)
-        return True
-
-    async def on_citizen_button(self, query: CallbackQuery, button: Button) -> None:
-        """Cancel a case or rate it: only the citizen whose case it is."""
-        chat_id = query.message.chat.id if query.message else None
-        case = await self.store.case(button.case_id)
-        if case is None or case.chat_id != chat_id:
-            await query.answer()
-            return
-        await query.answer()
-        if button.action == "cancel" and case.active:
-            await self.close(case, Resolution.CANCELLED, case.chat_id)
-        elif (
-            button.action == "rate"
-            and (button.argument or "").isdigit()
-            and await self.store.rate(case.id, case.chat_id, int(button.argument or 0))
-        ):
-            await self._refresh_card(case.id)
-            text, _ = self.render("utter_rating_thanks", case.language)
-            if isinstance(query.message, Message):
-                try:
-                    await self.bot.edit_message_text(
-                        text, query.message.chat_id, query.message.message_id
-                    )
-                    return
-                except TelegramError as error:
-                    log.debug("Rating question not edited: %r", error)
-            await self.courier.send(Outgoing(case.chat_id, text))
-
-
-def _name(names: dict[int, str], operator_id: int | None) -> str:
-    if operator_id is None:
-        return "—"
-    return names.get(operator_id) or f"ID {operator_id}"

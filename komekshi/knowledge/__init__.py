@@ -1,1 +1,2 @@
-"""What the bot knows: the register of public services, the editors' content and the search over their names."""
+"""What the bot knows: the register of public services, the editors' content and the search over
+their names."""

@@ -8,10 +8,12 @@ Editors keep two kinds of files under `content/`, never Rasa's own formats:
 - `content/messages/*.yml`: every other sentence the bot says (service cards, handoff,
   operators' chat), each in both languages.
 
-`build()` turns them, with the register's service names, the spellings generated from each
-question and the examples editors assigned in `make review` (tools/ml/training_data.py), into the
-NLU data, rules and domain Rasa trains on (under `build/`, never edited). Every problem is
-reported with its file and line, so an editor can find it.
+`Content.load()` reads and checks them all, reporting every problem with its file and line
+(komekshi/knowledge/located_yaml.py), so an editor can find it; the tools write them back in
+the layout editors read (`dump_topic`, `dump_messages`). `make train` turns them, with the
+register's service names, the spellings generated from each question and the examples
+editors assigned in `make review`, into the NLU data, rules and domain Rasa trains on
+(tools/ml/training_data.py, under `build/`, never edited).
 """
 
 from __future__ import annotations
@@ -21,89 +23,21 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import yaml
 
 from komekshi.core.language import LANGUAGES, Lang
 from komekshi.core.settings import ROOT
+from komekshi.knowledge.located_yaml import ContentError, read_yaml, where
 
 CONTENT = ROOT / "content"
-DOMAIN = ROOT / "domain.yml"
 
 _INTENT = re.compile(r"^[a-z][a-z0-9_]*(/[a-z][a-z0-9_]*)?$")
 _RESPONSE = re.compile(r"^utter_[a-z0-9_/]+$")
 _PLACEHOLDER = re.compile(r"{(\w+)}")
 # Rasa reads [text](entity) and {"entity": …} inside examples as annotations.
 _ANNOTATION = re.compile(r"[\[\]{}]")
-
-
-class Located(str):
-    """A string from a content file that remembers where it was written."""
-
-    where: str
-
-
-class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader, with every string (and mapping) knowing its file and line."""
-
-    name: str
-
-
-def _located_str(loader: _Loader, node: yaml.ScalarNode) -> Located:
-    text = Located(loader.construct_scalar(node))
-    text.where = f"{loader.name}:{node.start_mark.line + 1}"
-    return text
-
-
-class _Mapping(dict[str, Any]):
-    where: str
-
-
-def _located_map(loader: _Loader, node: yaml.MappingNode) -> Iterator[_Mapping]:
-    mapping = _Mapping()
-    mapping.where = f"{loader.name}:{node.start_mark.line + 1}"
-    yield mapping
-    # Keys stay `Located`, so an unknown key is reported at its own line.
-    mapping.update(cast(dict[str, Any], loader.construct_mapping(node)))
-
-
-_Loader.add_constructor("tag:yaml.org,2002:str", _located_str)
-_Loader.add_constructor("tag:yaml.org,2002:map", _located_map)
-# Generated files carry loaded values on: they are written as the plain strings and maps they are.
-yaml.SafeDumper.add_representer(Located, lambda dumper, text: dumper.represent_str(str(text)))
-yaml.SafeDumper.add_representer(_Mapping, lambda dumper, data: dumper.represent_dict(data))
-
-
-def where(value: object, default: str) -> str:
-    """`file:line` of a loaded value, or `default` for values that do not know it."""
-    return getattr(value, "where", default)
-
-
-def read_yaml(path: Path, root: Path = ROOT) -> Any:
-    """A content file, strings and mappings located (relative to `root`)."""
-    try:
-        shown = str(path.relative_to(root))
-    except ValueError:
-        shown = str(path)
-    loader = _Loader(path.read_text(encoding="utf-8"))
-    loader.name = shown
-    try:
-        return loader.get_single_data()
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark else ""
-        raise ContentError([f"{shown}{line}: not valid YAML: {error}"]) from error
-    finally:
-        loader.dispose()
-
-
-class ContentError(ValueError):
-    """Content that cannot be built; each problem names its file and line."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -353,9 +287,9 @@ class Content:
         """Button titles of the intents a "did you mean …?" question may offer."""
         return {t.intent: t.label for t in self.topics if t.label}
 
-    def covered_services(self) -> dict[str, str]:
-        """Register services some topic's answer covers, with that topic's intent."""
-        return {service: topic.intent for topic in self.topics for service in topic.services}
+    def covers(self) -> dict[str, list[str]]:
+        """The register services each topic's answer covers, by the topic's intent."""
+        return {t.intent: list(t.services) for t in self.topics if t.services}
 
     def with_service_buttons(self, names: dict[str, dict[Lang, str]]) -> Content:
         """The content whose topic answers offer their services' cards as buttons.
@@ -375,7 +309,7 @@ class Content:
         for topic in self.topics:
             if topic.answer and topic.services:
                 buttons = [
-                    (_short(names[service]), f'/ask_service{{"service": "{service}"}}')
+                    (short_name(names[service]), f'/ask_service{{"service": "{service}"}}')
                     for service in topic.services
                 ]
                 answer = Reply(topic.answer.name, topic.answer.text, topic.answer.buttons + buttons)
@@ -384,82 +318,13 @@ class Content:
         return dataclasses.replace(self, topics=topics)
 
 
-def _short(name: dict[Lang, str]) -> dict[Lang, str]:
+def short_name(name: dict[Lang, str]) -> dict[Lang, str]:
     """A service's name fit for a button: without its parenthesised detail."""
     return {language: text.split(" (")[0] for language, text in name.items()}
 
 
-def nlu_yaml(examples: dict[str, list[str]], header: str) -> str:
-    """Rasa NLU training data (YAML) for the given examples of each intent."""
-    lines = [
-        f"# {header}",
-        "# Generated by `python -m komekshi.knowledge.content build`: do not edit.",
-        'version: "3.1"',
-    ]
-    lines.append("nlu:")
-    for intent, texts in examples.items():
-        unique = list(dict.fromkeys(text.strip() for text in texts if text.strip()))
-        if not unique:
-            continue
-        lines += [f"- intent: {intent}", "  examples: |"]
-        lines += [f"    - {text}" for text in unique]
-    return "\n".join(lines) + "\n"
-
-
-def _rules(content: Content) -> str:
-    """A rule per topic answered by its fixed text. Retrieval intents (`faq/…`, services,
-    life situations) are answered by actions, whose rules are in nlu_data/rules.yml."""
-    rules: list[dict[str, Any]] = []
-    for topic in content.topics:
-        if topic.answer and "/" not in topic.intent:
-            steps = [{"intent": topic.intent}, {"action": topic.response}]
-            rules.append({"rule": f"{topic.intent}: its answer", "steps": steps})
-    header = "# Generated by `python -m komekshi.knowledge.content build` from content/topics: do not edit.\n"
-    body = yaml.safe_dump(
-        {"version": "3.1", "rules": rules}, allow_unicode=True, sort_keys=False, width=100
-    )
-    return header + body
-
-
-def domain(content: Content, base: Path = DOMAIN) -> dict[str, Any]:
-    """domain.yml (structure) with the intents and responses of the content."""
-    with base.open(encoding="utf-8") as file:
-        data: dict[str, Any] = yaml.safe_load(file)
-    declared = list(data.get("intents") or [])
-    intents = declared + sorted({t.base_intent for t in content.topics} - set(declared))
-    return {**data, "intents": intents, "responses": content.responses()}
-
-
-def build(out: Path, examples: dict[str, dict[str, list[str]]], content: Content) -> list[Path]:
-    """Write Rasa's training data and domain under `out`; returns the files written.
-
-    `examples` holds extra examples by source name (the register's service names, the
-    review's assigned questions), each a mapping of intent to examples.
-    """
-    nlu_dir = out / "nlu"
-    nlu_dir.mkdir(parents=True, exist_ok=True)
-    for stale in nlu_dir.glob("*.yml"):
-        stale.unlink()
-    topics = {
-        t.intent: [q for lang in LANGUAGES for q in t.questions[lang]] for t in content.topics
-    }
-    written = {
-        nlu_dir / "topics.yml": nlu_yaml(topics, "Questions of content/topics/*.yml."),
-        nlu_dir / "rules.yml": _rules(content),
-    }
-    for name, extra in examples.items():
-        written[nlu_dir / f"{name}.yml"] = nlu_yaml(extra, f"Examples from {name}.")
-    text = yaml.safe_dump(domain(content), allow_unicode=True, sort_keys=False, width=100)
-    written[out / "domain.yml"] = (
-        "# Generated by `python -m komekshi.knowledge.content build` from domain.yml and content/: do not edit.\n"
-        + text
-    )
-    for path, body in written.items():
-        path.write_text(body, encoding="utf-8")
-    return list(written)
-
-
 def iter_questions(content: Content) -> Iterator[tuple[Topic, Lang, str]]:
+    """Every question of every topic, with its topic and language."""
     for topic in content.topics:
         for language in LANGUAGES:
             for question in topic.questions[language]:

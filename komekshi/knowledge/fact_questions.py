@@ -3,8 +3,8 @@
 A question that names a service and asks one thing of it ("сколько стоит загранпаспорт",
 "ЖК ашуға қандай құжаттар керек", "spravka o nesudimosti skolko dnei") gets that fact, not the
 whole card; a follow-up with no service in it ("а онлайн можно?") is classified by the model
-as its own intent. Patterns match the text folded to one spelling (komekshi.core.language.fold: Latin to
-Cyrillic, no Kazakh letters), so every script and keyboard meets the same pattern.
+as its own intent. Patterns match the text folded to one spelling (komekshi.core.language.fold:
+Latin to Cyrillic, no Kazakh letters), so every script and keyboard meets the same pattern.
 """
 
 from __future__ import annotations

@@ -344,10 +344,6 @@ class Register:
             for service_id, score in self._services_index.best(query, among)[:limit]
         ]
 
-    def by_code(self, query: str) -> Service | None:
-        """The service whose 8-digit register code the query contains, if any."""
-        return next((self._by_code[c] for c in _CODE.findall(query) if c in self._by_code), None)
-
     def match_situation(self, query: str) -> tuple[LifeSituation, float] | None:
         """The life situation a citizen's words name, with how well (a `search` score)."""
         if not self.situations:

@@ -2,7 +2,8 @@
 
 Rasa renders most replies itself; the Telegram bridge (when Rasa is down, for stickers, for
 operator relays) and the actions (for pieces of a register answer) need the same sentences,
-so they read them from the same content (komekshi/knowledge/content.py) instead of keeping a second copy.
+so they read them from the same content (komekshi/knowledge/content.py) instead of keeping a
+second copy.
 """
 
 from __future__ import annotations

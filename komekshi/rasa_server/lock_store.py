@@ -7,7 +7,8 @@ changing it in Python and writing the whole lock back: harmless in one process, 
 loop does the three steps without interruption, but with two servers a write overwrites the
 other's ticket. Measured with two processes sending 20 concurrent messages each for one
 conversation: 32 of the 40 failed with "Could not acquire lock" and 4 times two messages
-were handled at once (see tests/komekshi/rasa_server/test_lock_store.py, which shows none of that here).
+were handled at once (see tests/komekshi/rasa_server/test_lock_store.py, which shows none of
+that here).
 
 `AtomicRedisLockStore` keeps Rasa's tickets and their order, and makes every change of the
 lock one Redis transaction (WATCH/MULTI/EXEC, retried when another server changed the lock

@@ -1,7 +1,7 @@
 """Rasa 3.6 doing less work per message, with the same results.
 
-Loaded by the Rasa server with our REST channel (komekshi/rasa_server/channel.py). Each change keeps what Rasa
-does and only stops it from doing it again on every message; each is measured by
+Loaded by the Rasa server with our REST channel (komekshi/rasa_server/channel.py). Each change
+keeps what Rasa does and only stops it from doing it again on every message; each is measured by
 `make bench --profile` (bench/profile.py) and described in README.md (Performance).
 
 - The answer of the action server is checked against Rasa's JSON schema of an action

@@ -1,4 +1,5 @@
-"""The load benchmark's own logic (bench/load.py); `make bench` runs the benchmark itself."""
+"""The load benchmark's own logic (bench/: its messages, runs, report and CPU accounting);
+`make bench` runs the benchmark itself."""
 
 from __future__ import annotations
 
@@ -8,16 +9,11 @@ import sys
 import time
 from typing import Any
 
-from bench.load import (
-    HANDOFF_KINDS,
-    CpuWatch,
-    Messages,
-    Question,
-    check_targets,
-    percentile,
-    questions,
-    schedule,
-)
+from bench.citizens import schedule
+from bench.messages import HANDOFF_KINDS, Messages, Question, questions
+from bench.report import check_targets
+from bench.runs import percentile
+from bench.usage import CpuWatch
 
 
 def test_percentiles_are_nearest_rank() -> None:

@@ -22,7 +22,7 @@ import httpx
 import pytest
 import redis
 
-from komekshi.core.settings import DEV_TOKEN
+from komekshi.core.settings import DEV_TOKEN, ROOT
 from tests.conftest import MODEL
 from tests.e2e.conftest import (
     OPERATOR,
@@ -35,7 +35,7 @@ from tests.e2e.conftest import (
     user_turns,
 )
 from tools.dev.emulator import EmulatorClient, User
-from tools.dev.stack import ROOT, Stack, free_port
+from tools.dev.stack import Stack, free_port
 
 _ids = itertools.count(50001)
 
@@ -199,7 +199,7 @@ def test_webhook_mode_without_a_secret_does_not_start() -> None:
         "TELEGRAM_WEBHOOK_SECRET": "",
     }
     started = subprocess.run(
-        [sys.executable, "-m", "komekshi.channel.bridge"],
+        [sys.executable, "-m", "komekshi.channel.main"],
         env=environ,
         cwd=ROOT,
         capture_output=True,

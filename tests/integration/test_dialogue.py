@@ -116,7 +116,7 @@ def test_the_conversation_keeps_its_language_on_an_ambiguous_word(chat: Chat) ->
 
 
 def test_a_chosen_language_wins_over_the_language_of_the_message(rasa_stack: Stack) -> None:
-    """The channel sends the language a citizen chose with every message (komekshi/channel/bridge.py)."""
+    """The channel sends the language a citizen chose with every message (komekshi/channel/)."""
     webhook = f"{rasa_stack.config.rasa_url}/webhooks/rest/webhook"
     body = {"sender": _sender(), "message": "как открыть ИП", "metadata": {"language": "kk"}}
     replies = httpx.post(webhook, json=body, timeout=60).json()
@@ -143,7 +143,7 @@ def test_asking_for_a_language_switches_to_it(
 
 @pytest.mark.parametrize("text", ["ывапролдж фывапр", "asdfgh jkl", "ккккк ббб"])
 def test_gibberish_is_not_guessed_and_a_person_is_offered(chat: Chat, text: str) -> None:
-    """No word the model knows: it does not guess (komekshi/rasa_server/components/intent_classifier.py)."""
+    """No word the model knows: it does not guess (rasa_server/components/intent_classifier.py)."""
     replies = chat(_sender(), text)
     assert replies[0]["custom"]["intent"]["name"] == "nlu_fallback"
     assert replies[-1]["buttons"][-1]["payload"] == "/request_human"

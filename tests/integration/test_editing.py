@@ -24,7 +24,8 @@ from tools.dev.stack import Stack, free_port
 
 VENV = Path(sys.executable).parent.parent
 # One real `make train`: the sentence vectors of unchanged texts come from the store the
-# first training filled (komekshi/rasa_server/components/vector_store.py); the classifier still trains anew.
+# first training filled (rasa_server/components/vector_store.py); the classifier still trains
+# anew.
 pytestmark = pytest.mark.timeout(1500)
 NEW_TOPIC = """# How to get eGov Mobile and sign in to it.
 intent: faq/egov_mobile

@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from komekshi.knowledge import responses
+from komekshi.knowledge.content import short_name
 from komekshi.knowledge.register import Register
 from tests.integration.conftest import Chat
 
@@ -136,8 +137,6 @@ def test_a_life_situation_lists_its_services(
     chat: Chat, text: str, language: str, situation: str
 ) -> None:
     replies = chat(_sender(), text)
-    from komekshi.actions.catalogue import short_name
-
     titles = {b["title"] for b in replies[-1].get("buttons", [])}
     expected = {short_name(s.name)[language] for s in REGISTER.services_of(situation)}
     assert expected and titles == expected

@@ -31,7 +31,7 @@ import pytest
 from redis.asyncio import Redis
 
 from bench.balancer import BackgroundBalancer
-from bench.load import HANDOFF_KINDS, Messages, questions
+from bench.messages import HANDOFF_KINDS, Messages, questions
 from tests.conftest import MODEL
 from tools.dev.stack import Stack, free_port
 

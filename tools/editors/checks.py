@@ -18,10 +18,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from komekshi.core.embedding import Embedder
 from komekshi.core.language import LANGUAGES, script_of
 from komekshi.core.settings import quality
-from komekshi.knowledge.content import CONTENT, Content, ContentError, iter_questions, where
+from komekshi.knowledge.content import CONTENT, Content, iter_questions
+from komekshi.knowledge.located_yaml import ContentError, where
 from komekshi.knowledge.register import DEFAULT_PATH, Register, RegisterError
+from tools.editors.report.words import WORDS, Words
 from tools.editors.review import REVIEW_DIR, assigned_examples
 from tools.ml.training_data import spellings_of
 
@@ -97,8 +100,6 @@ def same_question_twice(content: Content) -> Iterable[Finding]:
 
 def conflicts(content: Content, similarity: float) -> Iterable[Finding]:
     """Near-copies across topics, by the sentence model: likely to confuse the model."""
-    from komekshi.core.embedding import Embedder
-
     questions = [(t, q) for t, _, q in iter_questions(content)]
     if not questions:
         return
@@ -223,6 +224,17 @@ def topics_match_the_register(content: Content, register: Register) -> Iterable[
             )  # fmt: skip
 
 
+def report_words(path: Path, root: Path) -> Iterable[Finding]:
+    """The words of `make report` (content/report.yml): a mistake there stops the report,
+    not training, so it is a warning."""
+    try:
+        Words.load(path, root)
+    except ContentError as error:
+        for problem in error.problems:
+            at, _, message = problem.partition(": ")
+            yield Finding(at, "warning", f"{message} (`make report` stops until it is fixed)")
+
+
 def run(
     content_dir: Path, register_dir: Path, today: dt.date, similar: bool = True
 ) -> list[Finding]:
@@ -237,6 +249,7 @@ def run(
         assigned_examples(content, content_dir / REVIEW_DIR.name)
     except ContentError as error:
         findings += [_finding(problem) for problem in error.problems]
+    findings += report_words(content_dir / WORDS.name, content_dir.parent)
     try:
         register = Register.load(register_dir)
         findings += stale_sources(register, quality()["register"]["stale_after_days"], today)

@@ -1,12 +1,12 @@
 """Questions the bot could not answer, grouped by meaning for editors (`make review`).
 
-`make review` takes the questions kept since the last review (komekshi/channel/analytics.py: they ended in
-a fallback, out of scope, or with a person), groups them by meaning with the sentence model,
-and writes `content/review/<date>.yml`, largest groups first. For each group an editor sets
-`topic:` to the intent of an existing topic (content/topics/), or of a new topic they added,
-and deletes questions that should not be learned; `make train` then learns the group's
-questions as examples of that topic (`assigned_examples`). A group left without a topic is
-skipped.
+`make review` takes the questions kept since the last review (komekshi/channel/analytics.py:
+they ended in a fallback, out of scope, or with a person), groups them by meaning with the
+sentence model, and writes `content/review/<date>.yml`, largest groups first. For each group an
+editor sets `topic:` to the intent of an existing topic (content/topics/), or of a new topic
+they added, and deletes questions that should not be learned; `make train` then learns the
+group's questions as examples of that topic (`assigned_examples`). A group left without a
+topic is skipped.
 """
 
 from __future__ import annotations
@@ -21,24 +21,24 @@ from typing import Any
 import numpy as np
 import redis
 from numpy.typing import NDArray
+from sklearn.cluster import AgglomerativeClustering
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
 
 from komekshi.channel import analytics
 from komekshi.core import settings
+from komekshi.core.embedding import Embedder
+from komekshi.core.keys import UNANSWERED
 from komekshi.core.language import LANGUAGES
-from komekshi.knowledge.content import (
-    CONTENT,
-    ROOT,
-    Content,
-    ContentError,
-    iter_questions,
-    read_yaml,
-    scalar,
-    where,
-)
+from komekshi.core.settings import ROOT
+from komekshi.knowledge.content import CONTENT, Content, iter_questions, scalar
+from komekshi.knowledge.located_yaml import ContentError, read_yaml, where
+from komekshi.knowledge.search import normalise
+from tools.editors.bot_redis import stored
 
 REVIEW_DIR = CONTENT / "review"
 # The stream id of the last question written to a review file.
-REVIEWED = f"{analytics.UNANSWERED}:reviewed"
+REVIEWED = f"{UNANSWERED}:reviewed"
 # Questions closer than this (cosine distance, average linkage) share a group. A question is
 # described by its e5 vector, centred on the mean of the topics' questions (e5 puts any two
 # sentences of one language close, the centring removes what they all share), beside its
@@ -63,11 +63,6 @@ question ended: fallback (not understood), out_of_scope, or handoff (went to a p
 
 
 def _features(texts: list[str], encode: Encode) -> np.ndarray[Any, Any]:
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.preprocessing import normalize
-
-    from komekshi.knowledge.search import normalise
-
     questions = sorted(q for _, _, q in iter_questions(Content.load()))
     reference = questions[:: max(1, len(questions) // REFERENCE_SIZE)]
     centred = encode(texts) - encode(reference).mean(axis=0)
@@ -81,8 +76,6 @@ def group(texts: list[str], encode: Encode) -> list[list[int]]:
     """Indices of `texts` grouped by meaning, largest group first."""
     if len(texts) < 2:
         return [list(range(len(texts)))] if texts else []
-    from sklearn.cluster import AgglomerativeClustering
-
     labels = AgglomerativeClustering(
         n_clusters=None,
         affinity="cosine",
@@ -153,8 +146,6 @@ def assigned_examples(content: Content, directory: Path = REVIEW_DIR) -> dict[st
 
 def run(client: redis.Redis, out_dir: Path, today: dt.date) -> Path | None:
     """Write the review file of the questions kept since the last review; None if none."""
-    from komekshi.core.embedding import Embedder
-
     last = client.get(REVIEWED)
     questions = analytics.unanswered(client, last.decode() if last else "-")
     if not questions:
@@ -175,7 +166,7 @@ def main() -> None:
     argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     config = settings.load({**settings.read_dotenv(ROOT / ".env"), **os.environ})
     nothing_yet = "No questions yet: start the bot with `make run` first."
-    with analytics.stored(config, nothing_yet) as client:
+    with stored(config, nothing_yet) as client:
         path = run(client, REVIEW_DIR, dt.date.today())
     if path is None:
         print("No new unanswered questions since the last review.")

@@ -27,17 +27,17 @@ from pathlib import Path
 import yaml
 
 from komekshi.core.language import LANGUAGES, Lang
+from komekshi.core.settings import ROOT
 from komekshi.knowledge.content import (
     CONTENT,
-    ROOT,
     Content,
-    ContentError,
     Reply,
     Topic,
     dump_messages,
     dump_topic,
     header_of,
 )
+from komekshi.knowledge.located_yaml import ContentError
 
 COLUMNS = ("file", "name", "part", "kk", "ru", "payload")
 PARTS = ("label", "question", "answer", "button")
@@ -182,6 +182,7 @@ def save(table: list[list[str]], path: Path) -> None:
         with path.open("w", encoding="utf-8-sig", newline="") as file:
             csv.writer(file).writerows(table)
         return
+    # openpyxl is imported here: a CSV sheet does not need it, and it takes a while to load.
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -205,6 +206,7 @@ def load(path: Path) -> list[list[str]]:
     if path.suffix.lower() == ".csv":
         with path.open(encoding="utf-8-sig", newline="") as file:
             return [list(row) for row in csv.reader(file)]
+    # openpyxl is imported here, as in `save`: only an .xlsx sheet needs it.
     from openpyxl import load_workbook
 
     sheet = load_workbook(path, read_only=True).worksheets[0]

@@ -21,7 +21,6 @@ Both need `make train` first (they read the built data under build/).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import itertools
 import json
 import os
@@ -31,15 +30,19 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from komekshi.actions.confidence import ranking
+from komekshi.core.settings import ROOT, quality
 from komekshi.core.vocabulary import FALLBACK, OUT_OF_SCOPE, RETRIEVAL_INTENTS
-from komekshi.knowledge.content import ROOT, nlu_yaml
+from tools.ml.evaluate import covers_of_content, evaluate, with_stack
+from tools.ml.evaluate_intents import local_parser
+from tools.ml.finetune import tune as finetune
+from tools.ml.train import prepare_training
+from tools.ml.training_data import nlu_yaml
 
 BUILD = ROOT / "build"
 RECALL_MARGIN = 0.02
@@ -125,9 +128,6 @@ def _train(data: Path, config: Path, out: Path) -> tuple[Path, float]:
 
 
 def ablation(out: Path) -> str:
-    from tools.ml.evaluate import covers_of_content, evaluate, with_stack
-    from tools.ml.finetune import tune as finetune
-
     covers = covers_of_content()
     rows: list[tuple[str, dict[str, Any], float]] = []
     with tempfile.TemporaryDirectory() as scratch:
@@ -231,21 +231,12 @@ def _slim(parse: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def parser(model: Path) -> Callable[[str], dict[str, Any]]:
-    from rasa.core.agent import Agent
-
-    agent = Agent.load(str(model))
-    loop = asyncio.new_event_loop()
-    return lambda text: loop.run_until_complete(agent.parse_message(text))
-
-
 def predict_out_of_fold(k: int = 3) -> list[tuple[str, dict[str, Any]]]:
     """Each training example predicted by a model trained on the other folds, no fallback."""
+    # Rasa takes seconds to import: only this experiment's training needs it.
     from rasa.model_training import train_nlu
 
-    from tools.ml.train import without_training_cache
-
-    without_training_cache()
+    prepare_training()
     data = examples()
     config = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
     config["pipeline"] = [c for c in config["pipeline"] if c["name"] != "FallbackClassifier"]
@@ -263,7 +254,7 @@ def predict_out_of_fold(k: int = 3) -> list[tuple[str, dict[str, Any]]]:
             (work / "nlu.yml").write_text(nlu_yaml(grouped, "Fold."), encoding="utf-8")
             model = train_nlu(str(work / "config.yml"), str(work / "nlu.yml"), str(work),
                               fixed_model_name="nlu", domain=str(BUILD / "domain.yml"))  # fmt: skip
-            parse = parser(Path(str(model)))
+            parse = local_parser(Path(str(model)))
             predictions += [(data[i][1], _slim(parse(data[i][0]))) for i in held]
             print(f"fold {number + 1}/{k} predicted", flush=True)
     return predictions
@@ -272,8 +263,6 @@ def predict_out_of_fold(k: int = 3) -> list[tuple[str, dict[str, Any]]]:
 def tune(out: Path, rescore: bool) -> str:
     """The settings that answer most out-of-fold questions right, out of scope declined at
     the gate; then `suggest_min`, the floor of the "did you mean" buttons."""
-    from komekshi.core.settings import quality
-
     saved = out / "oof_predictions.json"
     if rescore and saved.exists():
         predictions = [(t, p) for t, p in json.loads(saved.read_text(encoding="utf-8"))]

@@ -3,11 +3,12 @@
 Every held-out message (evaluation/heldout/messages/) is sent, as a new conversation, to the
 REST channel of a running stack (the trained model and the action server, as citizens reach
 them), and every held-out conversation (evaluation/heldout/conversations/) turn by turn; the
-answer each turn reports (`custom.answer`, komekshi/rasa_server/channel.py) is scored against the label
-(tools/ml/heldout.py). Writes `reports/evaluation.json` (every number, and the gates of quality.yml
-with pass or fail), `reports/evaluation.md` (the same as tables), `reports/answer_errors.csv`
-(every wrong answer, to study) and `reports/confusion_matrix.png` (between services). The
-intent-level diagnostic of the old evaluation is `python -m tools.ml.evaluate_intents`.
+answer each turn reports (`custom.answer`, komekshi/rasa_server/channel.py) is scored against
+the label (tools/ml/heldout.py). Writes `reports/evaluation.json` (every number, and the gates
+of quality.yml with pass or fail), `reports/evaluation.md` (the same as tables),
+`reports/answer_errors.csv` (every wrong answer, to study) and `reports/confusion_matrix.png`
+(between services). The intent-level diagnostic of the old evaluation is `python -m
+tools.ml.evaluate_intents`.
 """
 
 from __future__ import annotations
@@ -20,16 +21,17 @@ import json
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from komekshi.core.settings import quality
+from komekshi.core.settings import ROOT, quality
 from komekshi.core.vocabulary import class_of
+from komekshi.knowledge.content import Content
+from tools.dev.stack import Stack, free_port_settings
 from tools.ml.heldout import (
-    ROOT,
     Conversation,
     Covers,
     Expected,
@@ -37,6 +39,7 @@ from tools.ml.heldout import (
     load_conversations,
     load_messages,
     score,
+    share,
 )
 
 REPORTS = ROOT / "reports"
@@ -84,21 +87,16 @@ async def converse(
     return list(single), list(multi)
 
 
-def _share(hits: Iterable[bool]) -> float:
-    values = list(hits)
-    return round(sum(values) / len(values), 4) if values else 0.0
-
-
 def _group(scored: list[Scored]) -> dict[str, Any]:
     return {
         "messages": len(scored),
-        "right_first": _share(s.right_first for s in scored),
-        "right_among_offered": _share(s.right_offered for s in scored),
+        "right_first": share(s.right_first for s in scored),
+        "right_among_offered": share(s.right_offered for s in scored),
     }
 
 
 def _recall(scored: list[Scored], kind: str) -> float:
-    return _share(s.right_first for s in scored if kind in s.expected.kinds)
+    return share(s.right_first for s in scored if kind in s.expected.kinds)
 
 
 def _topic(label: str) -> str:
@@ -158,13 +156,13 @@ def metrics(single: list[Scored], multi: list[list[Scored]]) -> dict[str, Any]:
         "out_of_scope_recall": _recall(single, "out_of_scope"),
         "handoff_recall": _recall(single, "handoff"),
         "emergency_recall": _recall(every, "emergency"),
-        "emergency_precision": _share("emergency" in s.expected.kinds for s in alarms)
+        "emergency_precision": share("emergency" in s.expected.kinds for s in alarms)
         if alarms else 1.0,
-        "reply_language": _share(s.language == s.expected.language for s in every),
-        "conversations_right": _share(all(s.right_fact for s in c) for c in multi),
-        "turns_right": _share(s.right_fact for s in turns),
+        "reply_language": share(s.language == s.expected.language for s in every),
+        "conversations_right": share(all(s.right_fact for s in c) for c in multi),
+        "turns_right": share(s.right_fact for s in turns),
         "follow_ups": sum(s.follow_up for s in turns),
-        "follow_ups_right": _share(s.right_fact for s in turns if s.follow_up),
+        "follow_ups_right": share(s.right_fact for s in turns if s.follow_up),
         "per_intent": per_answer(single),
         "services_short": {key: hits for key, hits in reach.items() if hits < REACHED},
         "service_confusions": [
@@ -256,6 +254,7 @@ def markdown(result: dict[str, Any]) -> str:
 
 def confusion_png(scored: list[Scored], path: Path) -> None:
     """Expected against got, for the held-out messages the bot got wrong (services)."""
+    # matplotlib takes a second to import: only the report's picture needs it.
     import matplotlib
 
     matplotlib.use("Agg")
@@ -309,21 +308,12 @@ def evaluate(url: str, covers: Covers) -> tuple[dict[str, Any], list[Scored], li
 
 def covers_of_content() -> Covers:
     """The services each FAQ topic's answer covers, from the editors' content."""
-    from komekshi.knowledge.content import Content
-
-    return {t.intent: list(t.services) for t in Content.load().topics if t.services}
+    return Content.load().covers()
 
 
 def with_stack(model: Path, run: Callable[[str], Any]) -> Any:
     """Run `run(webhook url)` against a stack of its own: Redis, the actions, Rasa."""
-    from tools.dev.stack import Stack, free_port
-
-    environ = {
-        **os.environ,
-        "RASA_URL": f"http://localhost:{free_port()}",
-        "ACTION_SERVER_URL": f"http://localhost:{free_port()}/webhook",
-        "EMBEDDED_REDIS_PORT": str(free_port()),
-    }
+    environ = {**os.environ, **free_port_settings()}
     environ.pop("REDIS_URL", None)
     with (
         tempfile.TemporaryDirectory() as run_dir,

@@ -20,16 +20,16 @@ import asyncio
 import csv
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from komekshi.core.language import script_of
+from komekshi.core.settings import ROOT
 from komekshi.core.vocabulary import FALLBACK, OUT_OF_SCOPE
-from komekshi.knowledge.content import ROOT
+from tools.ml.heldout import script_group, share
 
 HELDOUT = ROOT / "evaluation" / "intents_heldout.yml"
 REPORTS = ROOT / "reports"
@@ -46,8 +46,7 @@ class Sample:
 
     @property
     def script(self) -> str:
-        """cyrillic, or latin_or_mixed (Latin letters anywhere: the harder half)."""
-        return "cyrillic" if script_of(self.text) in ("cyrillic", "none") else "latin_or_mixed"
+        return script_group(self.text)
 
 
 @dataclass(frozen=True)
@@ -84,12 +83,8 @@ def outcome(sample: Sample, parse: dict[str, Any]) -> Outcome:
     return Outcome(sample, intent, confidence, languages[0] if languages else None)
 
 
-def _share(hits: Iterable[bool]) -> float:
-    values = list(hits)
-    return round(sum(values) / len(values), 4) if values else 0.0
-
-
 def _macro_f1(outcomes: list[Outcome]) -> float:
+    # scikit-learn takes a second to import: only the scoring needs it.
     from sklearn.metrics import f1_score
 
     if not outcomes:
@@ -107,10 +102,11 @@ def _macro_f1(outcomes: list[Outcome]) -> float:
 
 def metrics(outcomes: list[Outcome]) -> dict[str, Any]:
     """Every number of the evaluation, and the quality gates with their verdict."""
+    # scikit-learn takes a second to import: only the scoring needs it.
     from sklearn.metrics import precision_recall_fscore_support
 
     def accuracy(group: list[Outcome]) -> float:
-        return _share(o.intent == o.sample.intent for o in group)
+        return share(o.intent == o.sample.intent for o in group)
 
     by_language = {
         language: [o for o in outcomes if o.sample.language == language]
@@ -153,8 +149,8 @@ def metrics(outcomes: list[Outcome]) -> dict[str, Any]:
             }
             for script, group in by_script.items()
         },
-        "out_of_scope_recall": _share(o.intent == DECLINED for o in oos),
-        "language_detection": _share(o.language == o.sample.language for o in outcomes),
+        "out_of_scope_recall": share(o.intent == DECLINED for o in oos),
+        "language_detection": share(o.language == o.sample.language for o in outcomes),
         "language_undecided": sum(o.language is None for o in outcomes),
         "per_intent": per_intent,
     }
@@ -162,6 +158,7 @@ def metrics(outcomes: list[Outcome]) -> dict[str, Any]:
 
 
 def confusion_png(outcomes: list[Outcome], path: Path) -> None:
+    # matplotlib and scikit-learn take seconds to import: only the report's picture needs them.
     import matplotlib
 
     matplotlib.use("Agg")
@@ -241,6 +238,7 @@ def write(result: dict[str, Any], outcomes: list[Outcome], out: Path) -> None:
 
 def local_parser(model: Path) -> Parse:
     """Parse with the model loaded in this process, as the Rasa server would."""
+    # Rasa takes seconds to import: only parsing with a model needs it.
     from rasa.core.agent import Agent
 
     agent = Agent.load(str(model))

@@ -46,6 +46,7 @@ def pairs(examples: list[tuple[str, str]], seed: int = 11) -> list[tuple[str, st
 def tune(examples: list[tuple[str, str]], out: Path, source: Path = DEFAULT_PATH) -> float:
     """Fine-tune the float model at `source` on pairs of `examples` (text, class) and write
     it, with its int8 ONNX export, to `out`. Returns the seconds it took."""
+    # torch and sentence-transformers take seconds to import: only tuning needs them.
     from sentence_transformers import InputExample, SentenceTransformer, losses  # type: ignore[attr-defined]
     from torch.utils.data import DataLoader
 

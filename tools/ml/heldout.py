@@ -9,7 +9,7 @@ reports for the turn (`custom.answer`, komekshi/rasa_server/channel.py); `score`
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,17 @@ TYPO_TAGS = frozenset({"typos", "no_kz_letters"})
 Covers = dict[str, list[str]]
 
 
+def script_group(text: str) -> str:
+    """cyrillic, or latin_or_mixed (Latin letters anywhere: the harder half)."""
+    return "cyrillic" if script_of(text) in ("cyrillic", "none") else "latin_or_mixed"
+
+
+def share(hits: Iterable[bool]) -> float:
+    """The share of true ones, to four places (0.0 of none)."""
+    values = list(hits)
+    return round(sum(values) / len(values), 4) if values else 0.0
+
+
 @dataclass(frozen=True)
 class Expected:
     """One message or turn and what it must get."""
@@ -44,8 +55,7 @@ class Expected:
 
     @property
     def script(self) -> str:
-        """cyrillic, or latin_or_mixed (Latin letters anywhere: the harder half)."""
-        return "cyrillic" if script_of(self.text) in ("cyrillic", "none") else "latin_or_mixed"
+        return script_group(self.text)
 
     @property
     def long(self) -> bool:
@@ -191,70 +201,3 @@ def score(expected: Expected, payload: dict[str, Any], reply: str, covers: Cover
         offered,
         reply,
     )
-
-
-# Two texts this close in character n-grams (TF-IDF cosine of 2–5-grams, spelling folded)
-# are the same message, give or take a typo or a word.
-NEAR_COPY_CHARS = 0.85
-# Or this close in meaning (e5 cosine): a rewording that leaves nothing new to learn.
-NEAR_COPY_MEANING = 0.97
-# Pairs closer than this in characters are compared by meaning too.
-CANDIDATE_CHARS = 0.5
-# A short message inside a longer question that adds to it («какие документы нужны» in
-# «какие документы нужны на ИП») is not the same message: a copy by characters has as many
-# words, give or take this many.
-WORDS_MORE_OR_LESS = 1
-# Messages this short ("спасибо", "salem", "оператор") are what citizens write in both sets:
-# they cannot be written apart, and are not checked.
-SHORTEST_CHECKED = 3
-
-
-def _same_length(one: str, other: str) -> bool:
-    return abs(len(one.split()) - len(other.split())) <= WORDS_MORE_OR_LESS
-
-
-def near_copies(
-    heldout: list[str], training: list[str], encode: Any = None
-) -> list[tuple[str, str, float]]:
-    """Held-out texts (of SHORTEST_CHECKED words or more) that appear in the training data or
-    nearly so, with the training text and how close: by character n-grams, and, when
-    `encode` (texts → unit vectors) is given, by meaning for the pairs that are close in
-    characters."""
-    import numpy as np
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    from komekshi.core.language import fold
-
-    checked = sorted({t for t in heldout if len(t.split()) >= SHORTEST_CHECKED})
-    learnt = sorted(set(training))
-    if not checked or not learnt:
-        return []
-    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True)
-    vectorizer.fit([fold(t) for t in learnt + checked])
-    left = vectorizer.transform([fold(t) for t in checked])
-    right = vectorizer.transform([fold(t) for t in learnt])
-    similarity = (left @ right.T).tocsr()
-    found = []
-    pairs: list[tuple[int, int, float]] = []
-    for row in range(similarity.shape[0]):
-        start, end = similarity.indptr[row], similarity.indptr[row + 1]
-        if start == end:
-            continue
-        columns, values = similarity.indices[start:end], similarity.data[start:end]
-        alike = np.array([_same_length(checked[row], learnt[c]) for c in columns])
-        best = int(np.argmax(np.where(alike, values, 0.0)))
-        if alike[best] and values[best] >= NEAR_COPY_CHARS:
-            found.append((checked[row], learnt[columns[best]], round(float(values[best]), 3)))
-        elif encode is not None:
-            pairs += [(row, int(c), float(v)) for c, v in zip(columns, values, strict=True)
-                      if v >= CANDIDATE_CHARS]  # fmt: skip
-    if encode is not None and pairs:
-        texts = sorted({checked[r] for r, _, _ in pairs} | {learnt[c] for _, c, _ in pairs})
-        vectors = dict(zip(texts, encode(texts), strict=True))
-        reported = {text for text, _, _ in found}
-        for row, column, _ in pairs:
-            meaning = float(vectors[checked[row]] @ vectors[learnt[column]])
-            if meaning >= NEAR_COPY_MEANING and checked[row] not in reported:
-                found.append((checked[row], learnt[column], round(meaning, 3)))
-                reported.add(checked[row])
-    return found

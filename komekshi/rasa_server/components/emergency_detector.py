@@ -91,8 +91,8 @@ class EmergencyDetector(GraphComponent):
 
 
 def _fold(text: str) -> str:
-    """One spelling for every script and keyboard (komekshi.core.language.fold), as terms are compared:
-    "өзіме қол салғым", "ozime kol salgym" and "озиме кол салгым" meet."""
+    """One spelling for every script and keyboard (komekshi.core.language.fold), as terms are
+    compared: "өзіме қол салғым", "ozime kol salgym" and "озиме кол салгым" meet."""
     return fold(text)
 
 

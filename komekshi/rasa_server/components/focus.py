@@ -4,8 +4,8 @@ Citizens often tell their story first ("мы кандасы из Монголи�
 по-русски не говорит…") and ask at the end ("как его записать в школу?"). Counted as a whole,
 such a message is about Mongolia and kandas status. The question-bearing sentences of a long
 message (a question mark, or a question word) are its focus; its sentence vector is half the
-focus's (komekshi/rasa_server/components/sentence_featurizer.py). Counting the focus's words twice as well did
-not help (docs/nlu.md).
+focus's (komekshi/rasa_server/components/sentence_featurizer.py). Counting the focus's words
+twice as well did not help (docs/nlu.md).
 """
 
 from __future__ import annotations

@@ -1,19 +1,18 @@
 """Rasa graph component: intents by a linear model over every sentence feature.
 
 Measured on Kömekshi's data (docs/nlu.md), a linear model over the character and word counts
-(weighted TF-IDF style: sublinear counts times inverse document frequency) and the e5
-sentence vector beats DIET, in accuracy and in out-of-scope recall. It is a linear SVM whose
-scores a fitted temperature turns into probabilities (komekshi/rasa_server/components/linear_model.py), so
-that the fallback thresholds mean something; it trains in minutes on 30,000 examples where a
-logistic regression took over half an hour. Each FAQ topic (`faq/hkko`), each register
-service (`ask_service/<id>`) and each life situation (`ask_life_situation/<id>`) is a class
-of its own, so no broad class draws in whatever looks like a question; the intent reported
-is the retrieval intent (`faq`, `ask_service`), as likely as all its classes together, and
-its classes are ranked as Rasa's ResponseSelector reports them (`response_selector`), which
-the actions read. The classes are
-this model's own: a second model (Rasa's ResponseSelector, a TensorFlow network) chose the
-right FAQ topic no more often on the held-out set and cost about a tenth of every parse
-(docs/nlu.md).
+(weighted TF-IDF style: sublinear counts times inverse document frequency) and the e5 sentence
+vector beats DIET, in accuracy and in out-of-scope recall. It is a linear SVM whose scores a
+fitted temperature turns into probabilities (komekshi/rasa_server/components/linear_model.py),
+so that the fallback thresholds mean something; it trains in minutes on 30,000 examples where a
+logistic regression took over half an hour. Each FAQ topic (`faq/hkko`), each register service
+(`ask_service/<id>`) and each life situation (`ask_life_situation/<id>`) is a class of its own,
+so no broad class draws in whatever looks like a question; the intent reported is the retrieval
+intent (`faq`, `ask_service`), as likely as all its classes together, and its classes are ranked
+as Rasa's ResponseSelector reports them (`response_selector`), which the actions read. The
+classes are this model's own: a second model (Rasa's ResponseSelector, a TensorFlow network)
+chose the right FAQ topic no more often on the held-out set and cost about a tenth of every
+parse (docs/nlu.md).
 
 A message none of whose words the model has ever seen ("ывапролдж фывапр") still gets
 probabilities, drawn to the largest classes; its confidences are scaled down
@@ -23,7 +22,6 @@ probabilities, drawn to the largest classes; its confidences are scaled down
 from __future__ import annotations
 
 import pickle
-import warnings
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -57,12 +55,6 @@ from komekshi.rasa_server.components.linear_model import CalibratedLinearSVC
 
 MODEL_FILE = "classifier.pkl"
 
-# This classifier picks the FAQ topics (topic_selection): Rasa's warning at training that the
-# topics have no ResponseSelector to learn them does not apply.
-warnings.filterwarnings(
-    "ignore", message="You have defined training data with examples for training a response"
-)
-
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class LinearIntentClassifier(IntentClassifier, GraphComponent):
@@ -76,7 +68,8 @@ class LinearIntentClassifier(IntentClassifier, GraphComponent):
     def get_default_config() -> dict[str, Any]:
         return {
             # Inverse regularisation strength of the linear SVM, and the temperature of the
-            # softmax that turns its scores into probabilities (komekshi/rasa_server/components/linear_model.py).
+            # softmax that turns its scores into probabilities
+            # (komekshi/rasa_server/components/linear_model.py).
             "C": 0.5,
             "temperature": 8.0,
             # How much the dense (e5) vector weighs against the L2-normalised sparse part.

@@ -3,8 +3,8 @@
 Character n-grams see spelling; a sentence model sees meaning, across Kazakh and Russian and
 across paraphrases ("бала туды" and "у нас родился ребёнок" land close together). This
 featurizer gives the intent classifier the e5 vector of each message (with e5's `query: `
-prefix, see komekshi/core/embedding.py; a message in Latin letters is folded to Cyrillic first, which
-e5 understands far better) as a dense sentence feature. Vectors are cached per text, so a
+prefix, see komekshi/core/embedding.py; a message in Latin letters is folded to Cyrillic first,
+which e5 understands far better) as a dense sentence feature. Vectors are cached per text, so a
 message asked again costs nothing, and a training encodes only the texts no earlier training
 encoded. The model is read from `model_path`,
 else EMBEDDING_MODEL, else models/multilingual-e5-small: built at install time, never
@@ -53,7 +53,8 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
             **DenseFeaturizer.get_default_config(),
             "model_path": None,
             "cache_size": 20_000,
-            # How much a long message's question (komekshi/rasa_server/components/focus.py) weighs in its vector.
+            # How much a long message's question (komekshi/rasa_server/components/focus.py)
+            # weighs in its vector.
             "focus_weight": 0.5,
         }
 
@@ -89,7 +90,8 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
         return cls(config, execution_context.node_name)
 
     def _vectors(self, texts: list[str], encode: Encode | None = None) -> np.ndarray[Any, Any]:
-        """e5 vectors; a long message's is mostly its question's (komekshi/rasa_server/components/focus.py)."""
+        """e5 vectors; a long message's is mostly its question's
+        (komekshi/rasa_server/components/focus.py)."""
         encode = encode or self.embedder.encode
         vectors = encode([as_cyrillic(text) for text in texts])
         weight = float(self._config["focus_weight"])
@@ -124,7 +126,8 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Vectors of texts a previous training encoded come from the store on disk
-        (komekshi/rasa_server/components/vector_store.py); the others are encoded, with progress shown."""
+        (komekshi/rasa_server/components/vector_store.py); the others are encoded, with progress
+        shown."""
         examples = [m for m in training_data.training_examples
                     if isinstance(m.get(TEXT), str) and m.get(TEXT).strip()]  # fmt: skip
         store = VectorStore(store_path(self.embedder.path))

@@ -3,8 +3,8 @@
 spaCy's Russian rules split Kazakh and Russian well and keep a Kazakh case ending after a
 hyphen on its word ("ХҚКО-ға", "eGov-қа" stay one token). Each token's lemma, which Rasa's
 CountVectorsFeaturizer counts instead of the raw word, is the word folded to one spelling
-(komekshi.core.language: Latin to Cyrillic, Kazakh letters as a Russian keyboard types them, й/я/ю as
-their sounds: "spravka" → "справка", "qalai", "қалай" and "калай" → "калаи") and, when
+(komekshi.core.language: Latin to Cyrillic, Kazakh letters as a Russian keyboard types them,
+й/я/ю as their sounds: "spravka" → "справка", "qalai", "қалай" and "калай" → "калаи") and, when
 pymorphy3 knows it as a Russian word, reduced to its dictionary form ("справки о
 несудимости" → "справка о несудимость"). So Latin-script, Cyrillic, keyboard-without-Kazakh-
 letters and inflected forms of one word share their features. Kazakh words, which pymorphy3
@@ -35,6 +35,7 @@ def _spacy() -> Any:
 
 @lru_cache(maxsize=1)
 def _morph() -> Any:
+    # Imported on first use, for start-up speed: its dictionaries load with it.
     import pymorphy3
 
     return pymorphy3.MorphAnalyzer(lang="ru")

@@ -12,8 +12,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from komekshi.actions import catalogue
-from komekshi.actions.catalogue import Knowledge, short_name
+from komekshi.actions.catalogue import Knowledge
 from komekshi.knowledge import responses
+from komekshi.knowledge.content import short_name
 from komekshi.knowledge.register import Register
 from komekshi.rasa_server.components.intent_classifier import retrieval_selection
 

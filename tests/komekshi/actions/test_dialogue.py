@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
 from komekshi.actions.clarify import ActionChooseTopic, ActionClarify, ActionCorrect
+from komekshi.actions.handoff import ActionHandoff
 from komekshi.actions.language import ActionSwitchLanguage
-from komekshi.actions.situations import ActionLifeSituation, ValidateGuideForm
+from komekshi.actions.situations import (
+    ActionGuideInterrupt,
+    ActionLifeSituation,
+    ValidateGuideForm,
+)
 from komekshi.actions.topics import ActionAnswerFaq
 from tests.komekshi.actions.conftest import DOMAIN, run, tracker
 
@@ -49,8 +57,6 @@ async def test_no_situation_offers_the_official_ones() -> None:
 async def _guide(
     value: str, slots: dict[str, object]
 ) -> tuple[list[dict[str, object]], dict[str, object]]:
-    from rasa_sdk.executor import CollectingDispatcher
-
     dispatcher = CollectingDispatcher()
     state = tracker("нет ещё", slots={"guide": "birth", **slots})
     result = await ValidateGuideForm().validate_guide_answer(value, dispatcher, state, DOMAIN)
@@ -135,8 +141,6 @@ async def test_the_language_asked_for_is_kept() -> None:
 
 
 async def test_a_yes_in_free_words_naming_the_service_answers_the_guides_step() -> None:
-    from komekshi.actions.situations import ActionGuideInterrupt
-
     state = tracker(
         "да, свидетельство уже получили",
         classes={"ask_service/birth_registration": 1.0},
@@ -153,3 +157,27 @@ async def test_a_yes_in_free_words_naming_the_service_answers_the_guides_step() 
     messages, slots = await run(ActionGuideInterrupt(), state)
     assert messages[0]["response"] == "utter_service_card"
     assert "guide_step" not in slots
+
+
+@pytest.mark.parametrize(
+    ("before", "reason"),
+    [
+        ("out_of_scope", "out_of_scope"),
+        ("complaint", "complaint"),
+        ("nlu_fallback", "not_understood"),
+        ("greet", "citizen_request"),
+        (None, "citizen_request"),
+    ],
+)
+async def test_a_handoff_says_why_by_the_turn_before_it(before: str | None, reason: str) -> None:
+    """The reason is one of `Reason`, decided by what the citizen's previous turn was about."""
+    state = tracker("да", intent="affirm")
+    turns = [*([before] if before else []), "affirm"]
+    state.events = [
+        {"event": "user", "text": "…", "parse_data": {"intent": {"name": name, "confidence": 0.9}}}
+        for name in turns
+    ]
+    messages, slots = await run(ActionHandoff(), state)
+    assert messages[0]["response"] == "utter_handoff"
+    assert slots["handoff"]["reason"] == reason
+    assert slots["answer"] == {"kind": "handoff", "id": reason, "fact": None, "options": []}

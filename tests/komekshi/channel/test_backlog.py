@@ -1,8 +1,8 @@
 """Messages kept while Rasa is unreachable: answered in order once it is back, else given up.
 
-The bridge runs here against a fake Bot and a fake Rasa REST channel (with a real Redis), so
-the bound on the wait can be checked without waiting for it; the whole path through Telegram
-and a restarted Rasa is checked end to end (tests/e2e/test_telegram.py).
+The citizens' handlers run here against a fake Bot and a fake Rasa REST channel (with a real
+Redis), so the bound on the wait can be checked without waiting for it; the whole path through
+Telegram and a restarted Rasa is checked end to end (tests/e2e/test_telegram.py).
 """
 
 from __future__ import annotations
@@ -11,20 +11,19 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 from redis.asyncio import Redis
 
-from komekshi.channel import backlog
 from komekshi.channel.backlog import Backlog, Kept
-from komekshi.channel.bridge import Bridge
+from komekshi.channel.citizens import Citizens
 from komekshi.channel.rasa_client import DialogueUnavailable, DialogueUnreachable
 from komekshi.core import settings
 from komekshi.desk.cases import HandoffStore
+from komekshi.desk.desk import Desk
 from komekshi.desk.hours import WEEKDAYS, ScheduleFile
-from komekshi.desk.operators import Desk
 from komekshi.knowledge import responses
 from tests.fakes import FakeBot
+from tests.komekshi.channel.conftest import Clock
 
 TEXTS = responses.load()
 KEPT_KK = responses.text(TEXTS, "utter_channel_unavailable_kept", "kk")
@@ -60,22 +59,7 @@ class FakeDialogue:
         return [{"recipient_id": sender, "text": f"жауап: {text}", "custom": custom}]
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 2_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    clock = Clock()
-    monkeypatch.setattr(backlog, "_now", clock)
-    return clock
-
-
-def _bridge(tmp_path: Path, redis_url: str, bot: FakeBot, dialogue: FakeDialogue) -> Bridge:
+def _citizens(tmp_path: Path, redis_url: str, bot: FakeBot, dialogue: FakeDialogue) -> Citizens:
     hours = tmp_path / "operators.yml"
     hours.write_text(
         yaml.safe_dump({"hours": {day: ["00:00-24:00"] for day in WEEKDAYS}}), encoding="utf-8"
@@ -83,7 +67,7 @@ def _bridge(tmp_path: Path, redis_url: str, bot: FakeBot, dialogue: FakeDialogue
     config = settings.load({"OPERATORS_CHAT_ID": "-1001", "RASA_RETRY_SECONDS": "300"})
     store = HandoffStore(Redis.from_url(redis_url))
     desk = Desk(config, store, TEXTS, bot, ScheduleFile(hours), FakeRasa())  # type: ignore[arg-type]
-    return Bridge(config, store, dialogue, desk)  # type: ignore[arg-type]
+    return Citizens(config, store, dialogue, desk)  # type: ignore[arg-type]
 
 
 def _chat() -> int:
@@ -98,44 +82,44 @@ async def test_messages_kept_while_rasa_is_down_are_answered_in_order(
     tmp_path: Path, redis_url: str, clock: Clock
 ) -> None:
     bot, dialogue = FakeBot(), FakeDialogue()
-    bridge = _bridge(tmp_path, redis_url, bot, dialogue)
+    citizens = _citizens(tmp_path, redis_url, bot, dialogue)
     chat = _chat()
-    await bridge.converse(chat, "сәлем", "Айгерім", said="сәлем", message_id=1)
-    await bridge.converse(chat, "анықтама керек", "Айгерім", said="анықтама керек", message_id=2)
+    await citizens.converse(chat, "сәлем", "Айгерім", said="сәлем", message_id=1)
+    await citizens.converse(chat, "анықтама керек", "Айгерім", said="анықтама керек", message_id=2)
     # Told once, not once per message; nothing reached Rasa yet.
     assert _texts(bot, chat) == [KEPT_KK]
-    assert await bridge.backlog.waiting(chat)
+    assert await citizens.backlog.waiting(chat)
 
     # Still down at the next attempt: kept, tried again later.
     clock.now += 5
-    await bridge.send_kept()
+    await citizens.send_kept()
     assert _texts(bot, chat) == [KEPT_KK] and dialogue.received == []
 
     # Back: both are answered, oldest first, and the chat is forgotten.
     dialogue.down = False
     clock.now += 5
-    await bridge.send_kept()
+    await citizens.send_kept()
     assert dialogue.received == ["сәлем", "анықтама керек"]
     assert _texts(bot, chat) == [KEPT_KK, "жауап: сәлем", "жауап: анықтама керек"]
-    assert not await bridge.backlog.waiting(chat)
-    assert chat not in await bridge.backlog.due()
+    assert not await citizens.backlog.waiting(chat)
+    assert chat not in await citizens.backlog.due()
 
 
 async def test_a_message_kept_too_long_is_given_up_with_an_apology(
     tmp_path: Path, redis_url: str, clock: Clock
 ) -> None:
     bot, dialogue = FakeBot(), FakeDialogue()
-    bridge = _bridge(tmp_path, redis_url, bot, dialogue)
+    citizens = _citizens(tmp_path, redis_url, bot, dialogue)
     chat = _chat()
-    await bridge.backlog.keep(
+    await citizens.backlog.keep(
         chat, Kept("Как получить справку?", "Сергей", "Как получить справку?", 7, at=clock.now)
     )
     clock.now += 301
     dialogue.down = False
-    await bridge.send_kept()
+    await citizens.send_kept()
     assert dialogue.received == []
     assert _texts(bot, chat) == [SORRY_RU]
-    assert not await bridge.backlog.waiting(chat)
+    assert not await citizens.backlog.waiting(chat)
 
 
 async def test_a_failing_rasa_is_apologised_for_at_once(
@@ -146,11 +130,11 @@ async def test_a_failing_rasa_is_apologised_for_at_once(
             raise DialogueUnavailable("HTTP 500")
 
     bot = FakeBot()
-    bridge = _bridge(tmp_path, redis_url, bot, Failing())
+    citizens = _citizens(tmp_path, redis_url, bot, Failing())
     chat = _chat()
-    await bridge.converse(chat, "Как получить справку?", "Сергей", said="Как получить справку?")
+    await citizens.converse(chat, "Как получить справку?", "Сергей", said="Как получить справку?")
     assert _texts(bot, chat) == [SORRY_RU]
-    assert not await bridge.backlog.waiting(chat)
+    assert not await citizens.backlog.waiting(chat)
 
 
 async def test_two_bridges_never_send_the_same_chat(redis_url: str, clock: Clock) -> None:

@@ -12,23 +12,7 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TimedOut
 from komekshi.channel import outbox
 from komekshi.channel.outbox import RETRY_DELAYS, Courier, Outgoing
 from tests.fakes import FakeBot
-
-
-class Clock:
-    """Time as the courier sees it, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    clock = Clock()
-    monkeypatch.setattr(outbox, "_now", clock)
-    return clock
+from tests.komekshi.channel.conftest import Clock
 
 
 @pytest.fixture

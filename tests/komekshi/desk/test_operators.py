@@ -1,7 +1,8 @@
 """The operators' desk against a fake Bot: forum topics, attachments, group admins.
 
-The emulator has no forum topics and cannot copy media, so these paths are checked here;
-the card path and text relays are checked end to end (tests/e2e/test_handoff.py).
+The emulator has no forum topics and cannot copy media, so these paths are checked here, as
+is the operator guard every operators' handler goes through; the card path and text relays are
+checked end to end (tests/e2e/test_handoff.py).
 """
 
 from __future__ import annotations
@@ -9,17 +10,21 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
 from redis.asyncio import Redis
-from telegram import CallbackQuery, Chat, Message, PhotoSize, User
+from telegram import CallbackQuery, Chat, Message, PhotoSize, Update, User
 from telegram.error import BadRequest
 
 from komekshi.core import settings
+from komekshi.core.vocabulary import Reason
+from komekshi.desk.cards import Button
 from komekshi.desk.cases import Case, HandoffStore, Status, Turn
+from komekshi.desk.desk import Desk
 from komekshi.desk.hours import WEEKDAYS, ScheduleFile
-from komekshi.desk.operators import Button, Desk
+from komekshi.desk.operators import Operators, operators_only
 from komekshi.knowledge import responses
 from tests.fakes import FakeBot
 
@@ -29,6 +34,9 @@ ADMIN = User(2002, "Бекзат", is_bot=False)
 STRANGER = User(3003, "Бөтен", is_bot=False)
 TEXTS = responses.load()
 _messages = iter(range(500, 10**6))
+_updates = iter(range(1, 10**6))
+# The handlers read nothing of python-telegram-bot's context.
+CONTEXT: Any = None
 
 
 class FakeRasa:
@@ -79,7 +87,7 @@ def _photo() -> list[PhotoSize]:
 async def _open(desk: Desk, first_name: str = "Айгерім") -> Case:
     chat = uuid.uuid4().int % 10**9
     await desk.store.remember(chat, "citizen", "ЖСН 900101300123, көмектесіңізші")
-    await desk.hand_off(chat, "kk", "citizen_request", first_name, Turn("request_human", 0.97))
+    await desk.hand_off(chat, "kk", Reason.CITIZEN_REQUEST, first_name, Turn("request_human", 0.97))
     case = await desk.store.active_case(chat)
     assert case is not None
     return case
@@ -89,11 +97,16 @@ async def _press(desk: Desk, bot: FakeBot, user: User, data: str, chat: Chat) ->
     query = CallbackQuery("q1", user, "ci", message=_message(chat, user), data=data)
     query.set_bot(bot)  # type: ignore[arg-type]
     if chat.id == GROUP:
-        await desk.on_operator_button(query)
+        await Operators(desk).on_button(Update(next(_updates), callback_query=query), CONTEXT)
     else:
         button = Button.parse(data)
         assert button
         await desk.on_citizen_button(query, button)
+
+
+async def _write(desk: Desk, message: Message) -> None:
+    """Someone writes in the operators' chat (or elsewhere): the operators' handler gets it."""
+    await Operators(desk).on_message(Update(next(_updates), message=message), CONTEXT)
 
 
 @pytest.fixture
@@ -124,7 +137,7 @@ async def test_a_case_in_a_forum_group_gets_a_topic_of_its_own(
         group, OPERATOR, text="Сәлеметсіз бе!", message_thread_id=case.topic_id,
         is_topic_message=True,
     )  # fmt: skip
-    await desk.on_operator_message(said, OPERATOR)
+    await _write(desk, said)
     assert forum_bot.sent(case.chat_id)[-1].text == "👤 Оператор: Сәлеметсіз бе!"
 
     # The citizen's messages go to the topic.
@@ -137,7 +150,7 @@ async def test_a_case_in_a_forum_group_gets_a_topic_of_its_own(
         group, OPERATOR, text="/close resolved", message_thread_id=case.topic_id,
         is_topic_message=True,
     )  # fmt: skip
-    await desk.on_operator_message(closing, OPERATOR)
+    await _write(desk, closing)
     assert [c.thread_id for c in forum_bot.calls if c.method == "close_forum_topic"] == [
         case.topic_id
     ]
@@ -174,7 +187,7 @@ async def test_attachments_are_copied_both_ways(tmp_path: Path, redis_url: str) 
 
     await _press(desk, bot, OPERATOR, f"claim:{case.id}", group)
     document = _message(group, OPERATOR, photo=_photo(), reply_to_message=card)
-    await desk.on_operator_message(document, OPERATOR)
+    await _write(desk, document)
     back = bot.sent(case.chat_id)[-1]
     assert (back.method, back.from_chat, back.message_id) == (
         "copy_message", GROUP, document.message_id,
@@ -200,7 +213,7 @@ async def test_an_attachment_that_cannot_be_copied_is_explained_to_both_sides(
 
     await _press(desk, bot, OPERATOR, f"claim:{case.id}", group)
     document = _message(group, OPERATOR, photo=_photo(), reply_to_message=await _card(desk, case))
-    await desk.on_operator_message(document, OPERATOR)
+    await _write(desk, document)
     assert (bot.sent(case.chat_id)[-1].text or "").startswith("Оператор сізге файл жіберді")
     assert bot.sent(GROUP)[-1].text == (
         f"⚠️ #{case.id}: сообщение не доставлено гражданину. Попробуйте написать ещё раз текстом."
@@ -243,3 +256,35 @@ async def test_a_citizen_cannot_cancel_or_rate_another_citizens_case(
     await _press(desk, bot, OPERATOR, f"cancel:{case.id}", Chat(case.chat_id, "private"))
     cancelled = await desk.store.case(case.id)
     assert cancelled and (cancelled.status, cancelled.resolution) == (Status.CLOSED, "cancelled")
+
+
+def test_every_operators_handler_goes_through_the_guard() -> None:
+    async def handler(operators: Operators, update: Update, user: User) -> None:
+        return None
+
+    guard = operators_only(handler).__code__
+    handlers = {name: f for name, f in vars(Operators).items() if name.startswith("on_")}
+    assert set(handlers) == {"on_message", "on_button"}
+    assert all(f.__code__ is guard for f in handlers.values())
+
+
+async def test_only_operators_in_their_chat_reach_a_case(tmp_path: Path, redis_url: str) -> None:
+    bot = FakeBot()
+    desk = _desk(tmp_path, redis_url, bot)
+    case = await _open(desk)
+    card = await _card(desk, case)
+    group, private = Chat(GROUP, "supergroup"), Chat(OPERATOR.id, "private")
+    await _press(desk, bot, OPERATOR, f"claim:{case.id}", group)
+    told = len(bot.sent(case.chat_id))
+    # A stranger in the group replies to the card; the operator writes from another chat.
+    await _write(desk, _message(group, STRANGER, text="сәлем", reply_to_message=card))
+    await _write(desk, _message(private, OPERATOR, text="сәлем", reply_to_message=card))
+    assert len(bot.sent(case.chat_id)) == told
+    # An operator's button pressed outside the operators' chat is only acknowledged.
+    pressed = _message(private, OPERATOR)
+    query = CallbackQuery("q2", OPERATOR, "ci", message=pressed, data=f"release:{case.id}")
+    query.set_bot(bot)  # type: ignore[arg-type]
+    await Operators(desk).on_button(Update(next(_updates), callback_query=query), CONTEXT)
+    held = await desk.store.case(case.id)
+    assert held and (held.status, held.operator_id) == (Status.CLAIMED, OPERATOR.id)
+    assert (bot.calls[-1].method, bot.calls[-1].text) == ("answer_callback_query", None)

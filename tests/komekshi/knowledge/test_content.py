@@ -1,4 +1,5 @@
-"""The editors' content: loaded, checked with file and line, built into Rasa's data."""
+"""The editors' content: loaded, checked with file and line, written back as editors read it
+(built into Rasa's data: tests/tools/ml/test_training_data.py)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
 from komekshi.core.language import LANGUAGES
-from komekshi.knowledge.content import Content, ContentError, build, dump_topic, header_of
+from komekshi.knowledge.content import Content, dump_topic, header_of
+from komekshi.knowledge.located_yaml import ContentError
 from komekshi.knowledge.register import Register
 from tests.conftest import ROOT
 
@@ -31,7 +32,8 @@ answer:
 """
 
 
-def _content(tmp_path: Path, topic: str = TOPIC, name: str = "faq_test_topic.yml") -> Path:
+def content_with(tmp_path: Path, topic: str = TOPIC, name: str = "faq_test_topic.yml") -> Path:
+    """A copy of the shipped content with one more topic file."""
     root = tmp_path / "content"
     shutil.copytree(ROOT / "content", root)
     (root / "topics" / name).write_text(topic, encoding="utf-8")
@@ -45,27 +47,6 @@ def test_the_shipped_content_has_every_answer_in_both_languages() -> None:
         assert all(reply.text[language].strip() for language in LANGUAGES)
         for title, _ in reply.buttons:
             assert all(title[language].strip() for language in LANGUAGES)
-
-
-def test_a_new_topic_file_becomes_an_intent_a_response_and_a_rule(tmp_path: Path) -> None:
-    content = Content.load(_content(tmp_path))
-    written = build(tmp_path / "build", {}, content)
-    domain = yaml.safe_load((tmp_path / "build" / "domain.yml").read_text("utf-8"))
-    assert "faq" in domain["intents"] and "choose_topic" in domain["intents"]
-    assert [v["text"] for v in domain["responses"]["utter_faq/test_topic"]] == [
-        "Сынақ жауабы.",
-        "Тестовый ответ.",
-    ]
-    nlu = (tmp_path / "build" / "nlu" / "topics.yml").read_text("utf-8")
-    assert (
-        "- intent: faq/test_topic\n  examples: |\n    - сынақ сұрағы\n    - тестовый вопрос" in nlu
-    )
-    rules = yaml.safe_load((tmp_path / "build" / "nlu" / "rules.yml").read_text("utf-8"))
-    steps = [rule["steps"] for rule in rules["rules"]]
-    assert [{"intent": "greet"}, {"action": "utter_greet"}] in steps
-    # An FAQ topic is answered by an action (its services become the subject), not a rule.
-    assert not [step for step in steps if step[0] == {"intent": "faq"}]
-    assert len(written) == 3
 
 
 @pytest.mark.parametrize(
@@ -90,7 +71,7 @@ def test_a_broken_topic_is_rejected_naming_file_and_line(
     tmp_path: Path, broken: str, expected: str
 ) -> None:
     with pytest.raises(ContentError) as error:
-        Content.load(_content(tmp_path, broken))
+        Content.load(content_with(tmp_path, broken))
     assert expected in str(error.value)
 
 
@@ -112,7 +93,7 @@ def test_a_written_topic_file_reads_back_the_same(tmp_path: Path) -> None:
 
 
 def test_a_message_in_one_language_only_is_rejected(tmp_path: Path) -> None:
-    root = _content(tmp_path)
+    root = content_with(tmp_path)
     (root / "messages" / "extra.yml").write_text(
         "messages:\n  utter_extra:\n    kk: Тек қазақша.\n", encoding="utf-8"
     )
@@ -122,7 +103,7 @@ def test_a_message_in_one_language_only_is_rejected(tmp_path: Path) -> None:
 
 
 def test_a_topic_offers_the_cards_of_the_services_it_covers(tmp_path: Path) -> None:
-    root = _content(tmp_path, TOPIC + "services:\n  - eds_renewal\n")
+    root = content_with(tmp_path, TOPIC + "services:\n  - eds_renewal\n")
     content = Content.load(root)
     names = {s.id: s.name for s in Register.load().services}
     names["eds_renewal"] = {"kk": "ЭЦҚ ұзарту (онлайн)", "ru": "Продление ЭЦП (онлайн)"}
@@ -131,7 +112,7 @@ def test_a_topic_offers_the_cards_of_the_services_it_covers(tmp_path: Path) -> N
     assert answer.answer.buttons == [
         ({"kk": "ЭЦҚ ұзарту", "ru": "Продление ЭЦП"}, '/ask_service{"service": "eds_renewal"}')
     ]
-    assert content.covered_services()["eds_renewal"] == "faq/test_topic"
+    assert content.covers()["faq/test_topic"] == ["eds_renewal"]
     del names["eds_renewal"]
     with pytest.raises(ContentError, match="'eds_renewal' is not a service of the register"):
         content.with_service_buttons(names)

@@ -11,8 +11,10 @@ import pytest
 import yaml
 from numpy.typing import NDArray
 
+from komekshi.actions.services import NAMES_A_SERVICE
+from komekshi.core.embedding import Embedder
 from komekshi.core.settings import quality
-from komekshi.knowledge.register import Register, RegisterError, nlu_examples
+from komekshi.knowledge.register import Register, RegisterError, in_language, nlu_examples
 from tests.conftest import ROOT
 
 REGISTER = Register.load(ROOT / "register")
@@ -80,8 +82,6 @@ def test_search_by_spelling_finds_the_service_among_the_first(service_id: str, q
 
 @pytest.mark.parametrize("query", ["погода в алматы", "рецепт плова", "ертең ауа райы қандай"])
 def test_search_names_no_service_for_unrelated_text(query: str) -> None:
-    from komekshi.actions.services import NAMES_A_SERVICE
-
     assert all(match.score < NAMES_A_SERVICE for match in REGISTER.search(query))
 
 
@@ -211,8 +211,6 @@ def test_a_code_in_the_question_finds_its_service(tmp_path: Path) -> None:
 def test_the_official_page_is_given_in_the_citizens_language() -> None:
     service = REGISTER.get("id_card_replacement")
     assert service is not None
-    from komekshi.knowledge.register import in_language
-
     assert in_language("https://www.gov.kz/services/3087?lang=en", "kk") == (
         "https://www.gov.kz/services/3087?lang=kk"
     )
@@ -226,8 +224,6 @@ def test_the_official_page_is_given_in_the_citizens_language() -> None:
 
 
 def test_search_by_meaning_finds_what_spelling_alone_misses() -> None:
-    from komekshi.core.embedding import Embedder
-
     question = "потерял работу, платят ли что-нибудь"
     assert REGISTER.search(question)[0].service.id == "driving_licence_restore"  # "потерял"
     semantic = Register.load(ROOT / "register", embedder=Embedder())

@@ -1,4 +1,4 @@
-"""The conversation lock of several Rasa servers sharing one Redis (komekshi/rasa_server/lock_store.py)."""
+"""The conversation lock of several Rasa servers sharing one Redis (rasa_server/lock_store.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import uuid
 from urllib.parse import urlparse
 
 import redis
-from rasa.core.lock_store import LockError
+from rasa.core.lock_store import LockError, LockStore
 from rasa.utils.endpoints import EndpointConfig
 
 from komekshi.rasa_server.lock_store import AtomicRedisLockStore
@@ -107,8 +107,6 @@ def test_an_expired_ticket_leaves_the_queue(redis_url: str) -> None:
 
 
 def test_rasa_creates_it_from_the_endpoint_configuration(redis_url: str) -> None:
-    from rasa.core.lock_store import LockStore
-
     url = urlparse(redis_url)
     config = EndpointConfig.from_dict(
         {

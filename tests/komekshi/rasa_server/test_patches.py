@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.events import Event
+from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
 
 from komekshi.rasa_server import main, patches
@@ -56,9 +58,6 @@ def test_the_rasa_servers_start_up_installs_it(monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_events_read_back_as_the_same_classes() -> None:
-    from rasa.shared.core.events import Event
-    from rasa.shared.utils.common import all_subclasses
-
     patches.install()
     for cls in all_subclasses(Event):
         stock = next(c for c in all_subclasses(Event) if c.type_name == cls.type_name)

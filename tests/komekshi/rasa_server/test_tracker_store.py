@@ -1,4 +1,4 @@
-"""Saving conversations in Redis as Rasa does, with less work (komekshi/rasa_server/tracker_store.py)."""
+"""Saving conversations in Redis as Rasa does, with less work (rasa_server/tracker_store.py)."""
 
 from __future__ import annotations
 

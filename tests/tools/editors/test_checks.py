@@ -123,3 +123,15 @@ def test_near_copies_across_topics_are_flagged_as_conflicts(tmp_path: Path) -> N
     warnings = [str(f) for f in run(content, register, TODAY) if f.level == "warning"]
     flagged = [w for w in warnings if "'сау болыңыз рахмет сізге' (thanks" in w]
     assert flagged and "(goodbye" in flagged[0] and "content/topics/" in flagged[0]
+
+
+def test_a_mistake_in_the_report_words_is_a_warning(tmp_path: Path) -> None:
+    """It stops `make report`, not training."""
+    content, register = _copy(tmp_path)
+    path = content / "report.yml"
+    path.write_text(path.read_text("utf-8").replace("    ru: Оценок пока нет.\n", "", 1), "utf-8")
+    flagged = [str(f) for f in run(content, register, TODAY, similar=False)
+               if "ratings.nothing_yet" in f.message]  # fmt: skip
+    assert len(flagged) == 1
+    assert re.match(r"content/report.yml:\d+: warning: ratings.nothing_yet: needs a kk: and a ru:",
+                    flagged[0])  # fmt: skip

@@ -16,9 +16,13 @@ from numpy.typing import NDArray
 from redis.asyncio import Redis
 
 from komekshi.channel import analytics
+from komekshi.core.keys import METRICS
 from komekshi.desk.cases import HandoffStore, Resolution
 from komekshi.knowledge.content import Content
-from tools.editors.report import METRICS, collect, render
+from komekshi.knowledge.located_yaml import ContentError
+from tools.editors.report.gather import collect
+from tools.editors.report.page import render
+from tools.editors.report.words import WORDS, Words
 from tools.editors.review import REVIEWED
 
 NOW = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
@@ -207,3 +211,21 @@ async def test_without_an_evaluation_it_says_how_to_make_one(
     assert "Проверки ещё не было" in page and "<code>make evaluate</code>" in page
     assert "Сообщений пока нет" in page and "Оценок пока нет." in page
     assert 'id="f1"' not in page
+
+
+async def test_the_words_are_the_editors_to_change(client: redis.Redis, tmp_path: Path) -> None:
+    """Every word of the page comes from content/report.yml; a mistake there names its line."""
+    path = tmp_path / "content" / "report.yml"
+    path.parent.mkdir()
+    text = WORDS.read_text(encoding="utf-8")
+    path.write_text(text.replace("Оценок пока нет.", "Оценок ещё нет.", 1), encoding="utf-8")
+    report = collect(
+        client, content=Content.load(), encode=encode, evaluation=tmp_path / "missing.json",
+        review_dir=tmp_path, now=NOW,
+    )  # fmt: skip
+    page = render(report, Words.load(path, tmp_path))
+    assert "Оценок ещё нет." in page and "Оценок пока нет." not in page
+
+    path.write_text(text.replace("{questions}, групп", "{questons}, групп", 1), encoding="utf-8")
+    with pytest.raises(ContentError, match=r"^content/report.yml:\d+: unanswered.total: only one"):
+        Words.load(path, tmp_path)

@@ -11,7 +11,8 @@ import yaml
 from redis.asyncio import Redis
 
 from komekshi.channel import analytics
-from komekshi.knowledge.content import Content, ContentError
+from komekshi.knowledge.content import Content
+from komekshi.knowledge.located_yaml import ContentError
 from tools.editors.review import REVIEWED, assigned_examples, run
 
 QUESTIONS = [

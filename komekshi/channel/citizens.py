@@ -1,54 +1,35 @@
-"""The Telegram bridge: citizens and operators on Telegram, the dialogue in Rasa.
+"""The citizens' handlers: what a citizen sends the bot, to Rasa and back, or to a person.
 
 Citizens write to the bot in private chats; each text goes to Rasa's REST channel and the
-replies come back with their buttons. A conversation goes to a person (komekshi/desk/operators.py) when
-Rasa's payload carries a `handoff` (the citizen asked, accepted the offer after an
-out-of-scope question or a complaint), or when two turns in a row were not understood
-(`nlu_fallback` in the payload's intent). From then on Rasa is paused and not asked
-anything: the citizen's messages go to the case in the operators' chat, and the operator's
-answers come back from the bot, until the case is closed.
+replies come back with their buttons. Whether a turn goes to a person, and why, is decided
+by komekshi/channel/handoff_policy.py; the case is the desk's (komekshi/desk/desk.py). From
+then on Rasa is paused and not asked anything: the citizen's messages go to the case in the
+operators' chat, and the operator's answers come back from the bot, until the case is closed.
 
-Everything the bridge says itself comes from the editors' content (content/messages/, see
-komekshi/knowledge/responses.py), in the citizen's language; every failure is logged and answered politely,
-never left silent. While Rasa is unreachable, citizens' messages are kept and answered once it
-is back (komekshi/channel/backlog.py); each citizen may send RATE_LIMIT_MESSAGES per RATE_LIMIT_SECONDS
-(komekshi/channel/ratelimit.py). Text is sent as plain text, never with a parse mode, so nothing a citizen
-or an operator writes is read as formatting; text that Rasa would take for its own slash
-syntax (an intent with entities) is refused like an unknown command.
-
-Updates come by long polling, or, with TELEGRAM_WEBHOOK_URL, by python-telegram-bot's webhook
-server, which refuses every request without TELEGRAM_WEBHOOK_SECRET in the
-X-Telegram-Bot-Api-Secret-Token header (Telegram sends the secret given to setWebhook).
+Everything said here comes from the editors' content (content/messages/, see
+komekshi/knowledge/responses.py), in the citizen's language; every failure is logged and
+answered politely, never left silent. While Rasa is unreachable, citizens' messages are kept
+and answered once it is back (komekshi/channel/backlog.py); each citizen may send
+RATE_LIMIT_MESSAGES per RATE_LIMIT_SECONDS (komekshi/channel/ratelimit.py). Text is sent as
+plain text, never with a parse mode, so nothing a citizen or an operator writes is read as
+formatting; text that Rasa would take for its own slash syntax (an intent with entities) is
+refused like an unknown command.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import re
 import time
 
-from aiohttp import web
-from redis.asyncio import Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 from telegram import Chat, Message, Update
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    ContextTypes,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import ContextTypes
 
-from komekshi.channel import analytics
+from komekshi.channel import analytics, handoff_policy
 from komekshi.channel.backlog import Backlog, Kept
 from komekshi.channel.outbox import Outgoing
-from komekshi.channel.pause import RasaPause, sender_id
+from komekshi.channel.pause import sender_id
 from komekshi.channel.rasa_client import (
     ATTEMPTS,
     DialogueClient,
@@ -56,15 +37,12 @@ from komekshi.channel.rasa_client import (
     DialogueUnreachable,
 )
 from komekshi.channel.ratelimit import RateLimiter
-from komekshi.core import settings
+from komekshi.core import clock, settings
 from komekshi.core.language import LANGUAGES, Lang, detect
-from komekshi.core.privacy import configure_logging
-from komekshi.core.vocabulary import COMPLAINT, FALLBACK, OUT_OF_SCOPE, Reason
-from komekshi.desk import metrics
+from komekshi.core.vocabulary import FALLBACK, OUT_OF_SCOPE, Reason
+from komekshi.desk.cards import Button
 from komekshi.desk.cases import HandoffStore, Turn
-from komekshi.desk.hours import ScheduleError, ScheduleFile
-from komekshi.desk.operators import Button, Desk
-from komekshi.knowledge import responses
+from komekshi.desk.desk import Desk
 
 log = logging.getLogger(__name__)
 
@@ -78,16 +56,6 @@ COMMAND_INTENTS = {
     "operator": "/request_human",
     "language": "/switch_language",
 }
-# Not understood this many turns in a row: a person takes over.
-MISSES_FOR_HANDOFF = 2
-# Why a handoff happened, by what the turn before it was about (the citizen accepted an
-# offer of a person); otherwise the citizen asked for one.
-OFFERED_AFTER = {
-    OUT_OF_SCOPE: Reason.OUT_OF_SCOPE,
-    COMPLAINT: Reason.COMPLAINT,
-    FALLBACK: Reason.NOT_UNDERSTOOD,
-}
-TICK_SECONDS = 1.0
 # After Rasa refused a connection, new messages are kept without trying it for this long (the
 # backlog's attempts find out when it is back), so one outage does not hold every update up.
 RASA_DOWN_SECONDS = 5.0
@@ -101,8 +69,8 @@ SMALL_TALK = frozenset(
 )  # fmt: skip
 
 
-class Bridge:
-    """Handlers of the bot's Telegram updates, with their state in Redis."""
+class Citizens:
+    """Handlers of the citizens' Telegram updates, with their state in Redis."""
 
     def __init__(
         self,
@@ -121,51 +89,8 @@ class Bridge:
         self.limiter = limiter or RateLimiter(
             store.redis, config.rate_limit_messages, config.rate_limit_seconds
         )
-        self._ticker: asyncio.Task[None] | None = None
-        self._sender: asyncio.Task[None] | None = None
-        self._metrics: web.AppRunner | None = None
         # Until when (monotonic clock) Rasa is taken to be down: messages are kept at once.
         self._rasa_down_until = 0.0
-
-    def register(self, app: Application) -> None:  # type: ignore[type-arg]
-        """Attach the handlers; the operators' chat is matched first, other groups ignored."""
-        operators = filters.Chat(chat_id=self.config.operators_chat_id)
-        citizens = filters.ChatType.PRIVATE & ~operators
-        app.add_handler(MessageHandler(operators & filters.UpdateType.MESSAGE, self.on_operator))
-        app.add_handler(CommandHandler(list(COMMAND_INTENTS), self.on_command, citizens))
-        app.add_handler(MessageHandler(citizens & filters.COMMAND, self.on_unknown_command))
-        app.add_handler(MessageHandler(citizens & filters.TEXT, self.on_text))
-        app.add_handler(MessageHandler(citizens & ~filters.TEXT, self.on_other))
-        app.add_handler(CallbackQueryHandler(self.on_button))
-        app.add_error_handler(self.on_error)
-        app.post_init = self.started
-        app.post_shutdown = self.stopped
-
-    async def started(self, app: Application) -> None:  # type: ignore[type-arg]
-        """Start retrying deliveries and queueing at opening, and serve the metrics."""
-        self._ticker = asyncio.create_task(self._tick())
-        self._sender = asyncio.create_task(self._send_kept_forever())
-        if self.config.metrics_port:
-            self._metrics = await metrics.serve(
-                self.store.redis, self.config.metrics_host, self.config.metrics_port
-            )
-
-    async def stopped(self, app: Application) -> None:  # type: ignore[type-arg]
-        for task in (self._ticker, self._sender):
-            if task:
-                task.cancel()
-        if self._metrics:
-            await self._metrics.cleanup()
-
-    async def _tick(self) -> None:
-        while True:
-            try:
-                await self.desk.tick()
-            except Exception:
-                log.exception("Desk tick failed; trying again")
-            await asyncio.sleep(TICK_SECONDS)
-
-    # Citizens
 
     async def admitted(self, update: Update) -> bool:
         """Within the citizen's rate limit; past it, told once, then dropped unanswered."""
@@ -248,14 +173,20 @@ class Bridge:
         return case is not None
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A button of an answer (sent to Rasa), or the citizen's cancel or rating of a case.
+
+        The operators' buttons have their own handler (komekshi/desk/operators.py); any other
+        button pressed outside a citizen's private chat is only acknowledged.
+        """
         query = update.callback_query
         assert query is not None
         chat = query.message.chat if query.message else None
-        if chat is None or not query.data:
-            await query.answer()
-        elif chat.id == self.config.operators_chat_id:
-            await self.desk.on_operator_button(query)
-        elif chat.type != chat.PRIVATE:
+        if (
+            chat is None
+            or not query.data
+            or chat.type != chat.PRIVATE
+            or chat.id == self.config.operators_chat_id
+        ):
             await query.answer()
         elif button := Button.parse(query.data):
             await self.desk.on_citizen_button(query, button)
@@ -301,14 +232,6 @@ class Bridge:
             language = await self.language(chat_id, kept.said or "")
             await self.desk.say(chat_id, "utter_channel_unavailable_kept", language)
 
-    async def _send_kept_forever(self) -> None:
-        while True:
-            try:
-                await self.send_kept()
-            except Exception:
-                log.exception("Kept messages not sent; trying again")
-            await asyncio.sleep(TICK_SECONDS)
-
     async def send_kept(self) -> None:
         """Send Rasa the kept messages that are due, each chat's oldest first."""
         for chat_id in await self.backlog.due():
@@ -321,7 +244,7 @@ class Bridge:
 
     async def _send_kept(self, chat_id: int) -> None:
         while (kept := await self.backlog.first(chat_id)) is not None:
-            if dt.datetime.now(dt.UTC).timestamp() - kept.at > self.config.rasa_retry_seconds:
+            if clock.timestamp() - kept.at > self.config.rasa_retry_seconds:
                 dropped = await self.backlog.drop(chat_id)
                 log.warning("Gave up %d messages of chat %s kept for Rasa", dropped, chat_id)
                 language = await self.language(chat_id, kept.said or "")
@@ -350,7 +273,7 @@ class Bridge:
     async def turn(
         self, chat_id: int, text: str, first_name: str, attempts: int = ATTEMPTS
     ) -> None:
-        """Send Rasa the text, deliver the replies, hand off if needed.
+        """Send Rasa the text, deliver the replies, hand off if the policy says so.
 
         Raises DialogueUnreachable when the text did not reach Rasa (to be kept and sent
         again), DialogueUnavailable when Rasa failed.
@@ -372,32 +295,32 @@ class Bridge:
         understood = payload.get("intent") or {}
         turn = Turn(understood.get("name") or "", float(understood.get("confidence") or 0))
         previous = await self.store.last_turn(chat_id)
-        misses = await self.store.set_turn(chat_id, turn, missed=turn.intent == FALLBACK)
-        rasa_hands_off = any((reply.get("custom") or {}).get("handoff") for reply in replies)
-        reason, cause = _why_hand_off(rasa_hands_off, previous, turn, misses)
+        misses = await self.store.set_turn(chat_id, turn, missed=handoff_policy.missed(turn))
+        handoff = handoff_policy.decide(replies, previous, turn, misses)
         # Rasa's words stand unless the bridge calls a person in its stead, or none is at work.
-        if reason is None or (rasa_hands_off and self.desk.is_open()):
+        if handoff is None or (handoff.by_rasa and self.desk.is_open()):
             for reply in replies:
                 if reply.get("text"):
                     buttons = tuple(((b["title"], b["payload"]),) for b in reply.get("buttons", []))
                     await self.desk.courier.send(Outgoing(chat_id, reply["text"], buttons))
                     await self.store.remember(chat_id, "bot", reply["text"])
         await self.store.set_language(chat_id, language)
+        reason = handoff.reason if handoff else None
         await analytics.record_turn(
             self.store.redis,
             language=language,
             intent=turn.intent,
             confidence=turn.confidence,
             text=text,
-            handed_off=reason is not None,
+            handed_off=handoff is not None,
             unanswered=await self._unanswered(chat_id, text, turn, previous, reason),
         )
-        if reason is None:
+        if handoff is None:
             return
         await self.store.set_turn(chat_id, turn, missed=False)
-        if not rasa_hands_off:
+        if not handoff.by_rasa:
             await self.desk.say(chat_id, "utter_handoff_not_understood", language)
-        await self.desk.hand_off(chat_id, language, reason, first_name, cause)
+        await self.desk.hand_off(chat_id, language, handoff.reason, first_name, handoff.cause)
 
     async def _unanswered(
         self, chat_id: int, text: str, turn: Turn, previous: Turn | None, reason: Reason | None
@@ -422,34 +345,14 @@ class Bridge:
         detected = detect(text).language if text and not chosen else None
         return chosen or detected or await self.store.language(chat_id) or "kk"
 
-    # Operators
-
-    async def on_operator(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message = update.effective_message
-        user = update.effective_user
-        if message is not None and user is not None:
-            await self.desk.on_operator_message(message, user)
-
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Any handler's failure: logged, and the citizen (not the operators) apologised to."""
         log.error("Update failed: %r", context.error, exc_info=context.error)
         if isinstance(update, Update) and update.effective_chat:
             chat_id = update.effective_chat.id
             if chat_id != self.config.operators_chat_id:
                 language = await self.store.language(chat_id) or "kk"
                 await self.desk.say(chat_id, "utter_channel_unavailable", language)
-
-
-def _why_hand_off(
-    rasa_hands_off: bool, previous: Turn | None, turn: Turn, misses: int
-) -> tuple[Reason | None, Turn]:
-    """Why this turn goes to a person (None: it does not), and the turn that led there."""
-    if rasa_hands_off and previous and previous.intent in OFFERED_AFTER:
-        return OFFERED_AFTER[previous.intent], previous
-    if rasa_hands_off:
-        return Reason.CITIZEN_REQUEST, turn
-    if misses >= MISSES_FOR_HANDOFF:
-        return Reason.NOT_UNDERSTOOD, turn
-    return None, turn
 
 
 def _first_name(update: Update) -> str:
@@ -464,62 +367,3 @@ def _message(chat_id: int, kept: Kept) -> Message:
         Chat(chat_id, Chat.PRIVATE),
         text=kept.said,
     )
-
-
-def application(config: settings.Settings) -> Application:  # type: ignore[type-arg]
-    """A python-telegram-bot application talking to Telegram or to the local emulator."""
-    api = config.bot_api_url
-    return (
-        Application.builder()
-        .token(config.bot_token)
-        .base_url(f"{api}/bot")
-        .base_file_url(f"{api}/file/bot")
-        .build()
-    )
-
-
-def redis_client(url: str) -> Redis:
-    """Redis that rides out a restart of the server: commands are retried for a while."""
-    return Redis.from_url(
-        url,
-        retry=Retry(ExponentialBackoff(cap=2.0, base=0.1), retries=20),
-        retry_on_error=[RedisConnectionError, RedisTimeoutError],
-    )
-
-
-def main() -> None:
-    config = settings.load()
-    configure_logging(config.log_level)
-    # httpx logs every request URL, and the URL holds the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    try:
-        schedule = ScheduleFile(config.operators_config)
-    except (OSError, ScheduleError) as error:
-        raise SystemExit(f"Invalid working hours ({config.operators_config}): {error}") from error
-    app = application(config)
-    store = HandoffStore(redis_client(config.resolved_redis_url))
-    pause = RasaPause(config.rasa_url, config.rasa_token)
-    desk = Desk(config, store, responses.load(), app.bot, schedule, pause)
-    Bridge(config, store, DialogueClient(config.rasa_url), desk).register(app)
-    if config.uses_webhook:
-        log.info(
-            "Telegram bridge receiving updates at %s (listening on %s:%d)",
-            config.telegram_webhook_url,
-            config.telegram_webhook_listen,
-            config.telegram_webhook_port,
-        )
-        app.run_webhook(
-            listen=config.telegram_webhook_listen,
-            port=config.telegram_webhook_port,
-            url_path=config.webhook_path,
-            webhook_url=config.telegram_webhook_url,
-            secret_token=config.telegram_webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
-        return
-    log.info("Telegram bridge polling %s", config.bot_api_url)
-    app.run_polling(allowed_updates=Update.ALL_TYPES, poll_interval=0.0, timeout=10)
-
-
-if __name__ == "__main__":
-    main()
