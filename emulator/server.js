@@ -154,6 +154,10 @@ function asReplied(message) {
   return replied;
 }
 
+function callbacksOf(message) {
+  return ((message.reply_markup || {}).inline_keyboard || []).flat().map((button) => button.callback_data);
+}
+
 function findBotEntry(server, token, chatId, messageId) {
   return server.storage.botMessages.find(
     (entry) => entry.botToken === token && entry.sent
@@ -511,6 +515,9 @@ function patchedRoutes(app, server) {
       return;
     }
     if (changed.text !== undefined) entry.parseMode = body.parse_mode || undefined;
+    // A user's app may still show the buttons of an earlier version and press one: Telegram
+    // delivers that callback too, with the message as it is now.
+    entry.shownCallbacks = [...(entry.shownCallbacks || []), ...callbacksOf(entry.sent)];
     const markup = parseJson(body.reply_markup);
     const { reply_markup: _old, ...kept } = entry.sent;
     entry.sent = {
@@ -616,7 +623,7 @@ function patchedRoutes(app, server) {
 
   // PATCH: the package made the client build the pressed message itself and sent no
   // chat_instance, which PTB requires. Now the client names the bot's message and the
-  // button's callback_data, and a button that message does not have is refused.
+  // button's callback_data, and a button that message never had is refused.
   app.post('/sendCallback', async (req, res) => {
     const { botToken, from, data } = req.body;
     const chatId = Number(req.body.chat_id);
@@ -625,8 +632,8 @@ function patchedRoutes(app, server) {
       badRequest(res, 'botToken, from and the chat_id and message_id of a bot message are required');
       return;
     }
-    const buttons = ((entry.sent.reply_markup || {}).inline_keyboard || []).flat();
-    if (!buttons.some((button) => button.callback_data === data)) {
+    const shown = [...callbacksOf(entry.sent), ...(entry.shownCallbacks || [])];
+    if (!shown.includes(data)) {
       badRequest(res, `message ${entry.messageId} has no button with callback_data ${JSON.stringify(data)}`);
       return;
     }

@@ -84,6 +84,24 @@ async def test_a_citizen_talks_and_presses_a_button(bot: Bot, client: AsyncEmula
     assert await query.answer()
 
 
+async def test_a_button_an_app_still_shows_can_be_pressed_after_an_edit(
+    bot: Bot, client: AsyncEmulatorClient
+) -> None:
+    """Two operators see a card's «claim»; one takes it and the card changes; the other's app
+    has not redrawn yet and its press still reaches the bot, as on Telegram."""
+    claim = InlineKeyboardMarkup([[InlineKeyboardButton("Взять", callback_data="claim:1")]])
+    card = await bot.send_message(GROUP, "Case #1", reply_markup=claim)
+    release = InlineKeyboardMarkup([[InlineKeyboardButton("Отпустить", callback_data="rel:1")]])
+    await bot.edit_message_reply_markup(GROUP, card.message_id, reply_markup=release)
+    await client.press_button(GROUP, OPERATOR, card.message_id, "claim:1")
+    [update] = await bot.get_updates(timeout=5)
+    query = update.callback_query
+    assert query is not None and query.data == "claim:1"
+    assert query.message is not None and query.message.reply_markup == release
+    with pytest.raises(EmulatorError, match="no button"):
+        await client.press_button(GROUP, OPERATOR, card.message_id, "close:1")
+
+
 async def test_an_operator_replies_to_a_case_card_in_the_group(
     bot: Bot, client: AsyncEmulatorClient
 ) -> None:
