@@ -34,7 +34,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from komekshi.core import clock
-from komekshi.core.keys import PREFIX
+from komekshi.core.keys import CLAIMED, DEFERRED, METRICS, PREFIX, QUEUE
 from komekshi.core.keys import key as redis_key
 from komekshi.core.language import Lang
 from komekshi.core.privacy import mask
@@ -256,7 +256,7 @@ class HandoffStore:
             keys=[
                 redis_key("active", chat_id),
                 redis_key("case_seq"),
-                redis_key("deferred" if deferred else "queue"),
+                DEFERRED if deferred else QUEUE,
             ],
             args=[PREFIX, now, reason, *pairs],
         )
@@ -274,18 +274,18 @@ class HandoffStore:
 
     async def deferred_cases(self) -> list[Case]:
         """Cases opened after hours, oldest first."""
-        ids = await self.redis.zrange(redis_key("deferred"), 0, -1)
+        ids = await self.redis.zrange(DEFERRED, 0, -1)
         cases = [await self.case(int(case_id)) for case_id in ids]
         return [case for case in cases if case]
 
     async def queue(self, case_id: int) -> bool:
         """Put a deferred case in the queue (at opening); False if it is not deferred."""
-        keys = [redis_key("case", case_id), redis_key("deferred"), redis_key("queue")]
+        keys = [redis_key("case", case_id), DEFERRED, QUEUE]
         return bool(await self._queue(keys=keys, args=[case_id, clock.timestamp()]))
 
     async def place(self, case_id: int) -> int | None:
         """The case's place in the queue, from 1; None when it is not waiting."""
-        rank = await self.redis.zrank(redis_key("queue"), case_id)
+        rank = await self.redis.zrank(QUEUE, case_id)
         return None if rank is None else int(rank) + 1
 
     async def expected_wait_minutes(self, place: int, default_minutes: int) -> int:
@@ -297,7 +297,7 @@ class HandoffStore:
     async def claim(self, case_id: int, operator_id: int) -> tuple[bool, int | None]:
         """Take a waiting case; only one operator can hold it. Returns (won, holder)."""
         now = clock.timestamp()
-        keys = [redis_key("case", case_id), redis_key("queue"), redis_key("claimed")]
+        keys = [redis_key("case", case_id), QUEUE, CLAIMED]
         won, holder, first = await self._claim(keys=keys, args=[case_id, operator_id, now])
         if first:
             case = await self.case(case_id)
@@ -312,7 +312,7 @@ class HandoffStore:
 
     async def release(self, case_id: int, operator_id: int) -> bool:
         """Give a case back to the queue, at the place it had."""
-        keys = [redis_key("case", case_id), redis_key("queue"), redis_key("claimed")]
+        keys = [redis_key("case", case_id), QUEUE, CLAIMED]
         return bool(await self._release(keys=keys, args=[case_id, operator_id]))
 
     async def transfer(self, case_id: int, from_operator: int, to_operator: int) -> bool:
@@ -327,13 +327,13 @@ class HandoffStore:
         """
         now = clock.timestamp()
         keys = [
-            redis_key("case", case.id), redis_key("active", case.chat_id), redis_key("queue"),
-            redis_key("deferred"), redis_key("claimed"), redis_key("resume"),
+            redis_key("case", case.id), redis_key("active", case.chat_id), QUEUE,
+            DEFERRED, CLAIMED, redis_key("resume"),
         ]  # fmt: skip
         if not await self._close(keys=keys, args=[case.id, resolution, now, closed_by]):
             return False
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.hincrby(redis_key("metrics"), f"closed:{resolution}", 1)
+            pipe.hincrby(METRICS, f"closed:{resolution}", 1)
             if case.first_claimed_at:
                 self._observe(
                     pipe, "handling_seconds", now - case.first_claimed_at, SECONDS_BUCKETS
@@ -356,9 +356,9 @@ class HandoffStore:
     def _observe(pipe: Any, name: str, value: float, buckets: tuple[int, ...]) -> None:
         """Add an observation to a histogram kept in the `metrics` hash."""
         bucket = next((str(b) for b in buckets if value <= b), "+Inf")
-        pipe.hincrby(redis_key("metrics"), f"{name}:le:{bucket}", 1)
-        pipe.hincrbyfloat(redis_key("metrics"), f"{name}:sum", value)
-        pipe.hincrby(redis_key("metrics"), f"{name}:count", 1)
+        pipe.hincrby(METRICS, f"{name}:le:{bucket}", 1)
+        pipe.hincrbyfloat(METRICS, f"{name}:sum", value)
+        pipe.hincrby(METRICS, f"{name}:count", 1)
 
     # Where a case shows in the operators' chat
 
